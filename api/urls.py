@@ -1,0 +1,25 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("jobs", views.JobViewSet, basename="job")
+router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+
+v1 = [
+    re_path(r"^me/?$", views.MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    # The docs are public (they describe the API, not anyone's data) and served without any CDN.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema", permission_classes=[AllowAny]), name="redoc"),
+]
