@@ -82,3 +82,20 @@ class PersonInput(serializers.Serializer):
                                                                 "external_id")):
             raise serializers.ValidationError("A person needs at least a name, an email, a phone or an external_id.")
         return data
+
+
+def validate_people(records: list, prefix: str = "records") -> tuple[dict, dict]:
+    """Validate many records: ({index: person}, {index: {"records[3].emails[0].address": [messages]}})."""
+    from api.errors import flatten_fields
+
+    people, errors = {}, {}
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            errors[index] = {f"{prefix}[{index}]": ["must be an object"]}
+            continue
+        serializer = PersonInput(data=record)
+        if serializer.is_valid():
+            people[index] = serializer.validated_data
+        else:
+            errors[index] = flatten_fields(serializer.errors, f"{prefix}[{index}]")
+    return people, errors

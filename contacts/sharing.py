@@ -23,6 +23,20 @@ def _consent_view(consent) -> dict:
             "text": consent.text, "captured_at": consent.captured_at}
 
 
+def _consent_visible(consent, organization, held: bool) -> bool:
+    return consent.scope == "coalition" or (held and consent.organization_id == organization.pk)
+
+
+def consents_view(contact: Contact, organization) -> dict:
+    """The consent history and current state an organization may see (coalition scope, and its own)."""
+    held = any(link.organization_id == organization.pk for link in contact.links.all())
+    history = sorted((c for c in contact.consents.all() if _consent_visible(c, organization, held)),
+                     key=lambda c: (c.captured_at, c.recorded_at))
+    current = [c for c in current_consents(contact).values() if _consent_visible(c, organization, held)]
+    return {"current": [_consent_view(c) for c in sorted(current, key=lambda c: (c.channel, c.scope))],
+            "history": [{**_consent_view(c), "id": c.id, "recorded_at": c.recorded_at} for c in history]}
+
+
 def contact_view(contact: Contact, organization) -> dict:
     """The contact shape of the API for `organization` (which must be allowed to see the contact)."""
     link = next((link for link in contact.links.all() if link.organization_id == organization.pk), None)
@@ -46,8 +60,8 @@ def contact_view(contact: Contact, organization) -> dict:
             addresses.append({"line1": "", "line2": "", "city": a.city, "state": a.state,
                               "postal_code": a.postal_code, "latitude": None, "longitude": None,
                               "precision": "none", "primary": a.primary})
-    visible_consents = [_consent_view(c) for (_, scope, org_id), c in sorted(consents.items(), key=str)
-                        if scope == "coalition" or (link is not None and org_id == organization.pk)]
+    visible_consents = [_consent_view(c) for c in sorted(consents.values(), key=lambda c: (c.channel, c.scope))
+                        if _consent_visible(c, organization, link is not None)]
     tags = sorted(t.tag.name for t in contact.taggings.all()
                   if t.tag.organization_id == organization.pk or t.tag.organization_id is None)
     return {
