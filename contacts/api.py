@@ -149,8 +149,10 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.filter(Exists(current.filter(status="opt_in"))).exclude(opted_out)
 
 
-def _person(data, partial=False, prefix=""):
-    serializer = PersonInput(data=data, partial=partial)
+def _person(data, patch=False):
+    """PATCH validates every given value fully (nested defaults apply); only the 'at least a name, an email,
+    ...' rule is for creation."""
+    serializer = PersonInput(data=data, context={"patch": patch})
     if not serializer.is_valid():
         raise ValidationError(serializer.errors)
     return serializer.validated_data
@@ -254,7 +256,7 @@ class ContactViewSet(TenantViewSet):
 
     def partial_update(self, request, pk=None):
         contact, _ = self._contact(pk, write=True)
-        person = _person(request.data, partial=True)
+        person = _person(request.data, patch=True)
         result = services.contact_upsert(organization=self.organization, person=person, source="api",
                                          actor=self.actor, contact=contact)
         return self._write_response(result)

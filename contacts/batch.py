@@ -16,7 +16,7 @@ each in its own savepoint, so good records are still stored and nothing half-wri
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -302,6 +302,9 @@ class BatchUpsert:
             writes.links_new.append(link)
             changed = True
         external_id = person.get("external_id")
+        known = self.by_external_id.get(external_id) if external_id else None
+        if known is not None and known != state.contact.pk and self._state(known) is state:
+            external_id = None  # the id of a contact merged into this one: its link keeps it, and it resolves here
         if external_id and link.external_id != external_id:
             if link.external_id:
                 self.by_external_id.pop(link.external_id, None)
@@ -537,16 +540,16 @@ def batch_upsert(*, organization, people: list[dict], source: str = "api", actor
     try:
         with transaction.atomic():
             return BatchUpsert(organization, source, actor).run(people, targets)
-    except IntegrityError:
-        if len(people) == 1:
-            raise
+    except (IntegrityError, DataError):
+        pass
     results = []  # something the decision step could not foresee: one record at a time, each all or nothing
     for index, person in enumerate(people):
         try:
             with transaction.atomic():
                 results.append(BatchUpsert(organization, source, actor).run(
                     [person], [targets[index]] if targets else None)[0])
-        except IntegrityError as exc:
-            results.append(Conflict("conflict", f"could not store this record: {exc.__class__.__name__}"))
+        except (IntegrityError, DataError) as exc:
+            message = str(exc).splitlines()[0][:200]
+            results.append(Conflict("not_stored", f"the database refused this record: {message}"))
     return results
 

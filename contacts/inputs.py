@@ -78,7 +78,7 @@ class PersonInput(serializers.Serializer):
     consents = ConsentInput(many=True, required=False, max_length=20)
 
     def validate(self, data):
-        if not self.partial and not any(data.get(f) for f in ("given_name", "family_name", "emails", "phones",
+        if not self.partial and not self.context.get("patch") and not any(data.get(f) for f in ("given_name", "family_name", "emails", "phones",
                                                                 "external_id")):
             raise serializers.ValidationError("A person needs at least a name, an email, a phone or an external_id.")
         return data
