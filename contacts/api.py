@@ -29,7 +29,7 @@ from .consent import consent_record
 from .inputs import ConsentInput, PersonInput, validate_people
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactMerge, ContactPhone, PossibleDuplicate,
                      Tag, Tagging)
-from .sharing import PREFETCH, consents_view, contact_view
+from .sharing import consents_view, render_contacts
 
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 MAX_BULK = 1000
@@ -159,12 +159,8 @@ def _person(data, patch=False):
 
 
 def _render(contacts, organization):
-    return [contact_view(c, organization) for c in contacts]
-
-
-def _load(organization, ids):
-    found = {c.pk: c for c in Contact.objects.filter(pk__in=ids).prefetch_related(*PREFETCH)}
-    return [found[i] for i in ids if i in found]
+    views = render_contacts(organization, [c.pk for c in contacts])
+    return [views[c.pk] for c in contacts]
 
 
 class MergeInput(serializers.Serializer):
@@ -216,12 +212,12 @@ class ContactViewSet(TenantViewSet):
         return contact, resolved_from
 
     def _view(self, contact):
-        return contact_view(_load(self.organization, [contact.pk])[0], self.organization)
+        return render_contacts(self.organization, [contact.pk])[contact.pk]
 
     @extend_schema(parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)])
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.prefetch_related(*PREFETCH))
+        page = self.paginate_queryset(queryset.only("pk", "created_at"))
         return self.get_paginated_response(_render(page, self.organization))
 
     def retrieve(self, request, pk=None):
@@ -326,10 +322,10 @@ class ContactViewSet(TenantViewSet):
                                      **data.validated_data)
             if outcome.ignored_reason.startswith("opt_out_is_sticky"):
                 raise DomainError("opt_out_is_sticky", outcome.ignored_reason, field="text", status=409)
-            body = consents_view(_load(self.organization, [contact.pk])[0], self.organization)
+            body = consents_view(contact.pk, self.organization)
             return Response({**body, "recorded": outcome.ignored_reason == ""},
                             status=201 if not outcome.ignored_reason else 200)
-        return Response(consents_view(_load(self.organization, [contact.pk])[0], self.organization))
+        return Response(consents_view(contact.pk, self.organization))
 
     @extend_schema(request=MergeInput, responses={200: dict})
     @action(detail=True, methods=["post"], url_path="merge")
@@ -460,8 +456,8 @@ class PossibleDuplicateViewSet(ReadOnlyTenantViewSet):
 
     def _prepare(self, rows):
         ids = {r.contact_id for r in rows} | {r.other_id for r in rows}
-        contacts = Contact.objects.visible_to(self.organization).filter(pk__in=ids).prefetch_related(*PREFETCH)
-        self._visible = {c.pk: contact_view(c, self.organization) for c in contacts}
+        visible = Contact.objects.visible_to(self.organization).filter(pk__in=ids).values_list("pk", flat=True)
+        self._visible = render_contacts(self.organization, visible)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -31,6 +31,16 @@ from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhon
 from .normalize import clearly_different_given_names, name_key, similar_names
 
 CANDIDATES_PER_KEY = 5
+#: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
+#: addresses (left() keeps the planner off the low-selectivity ZIP index), so the cost follows the number of
+#: same-name people, not the size of the table
+WEAK_MATCH_SQL = """
+    SELECT c.id, c.given_name, c.given_key, c.family_key, a.household_key, left(a.postal_code, 5)
+    FROM unnest(%s::text[], %s::text[]) AS p(family_key, zip)
+    JOIN contacts_contact c ON c.family_key = p.family_key AND c.coalition_id = %s
+    JOIN contacts_contactaddress a ON a.contact_id = c.id AND left(a.postal_code, 5) = p.zip
+    WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL
+    LIMIT 20000"""
 
 
 @dataclass
@@ -101,20 +111,19 @@ class BatchUpsert:
             if external_ids else {}
         self.by_email, self.by_phone = {}, {}
         if emails:
-            rows = (ContactEmail.objects.annotate(key=Upper("normalized"))
-                    .filter(key__in=emails, contact__coalition_id=self.coalition_id, contact__erased_at__isnull=True)
+            # index-only lookups (no join: other coalitions' rows are dropped when the candidates load)
+            rows = (ContactEmail.objects.annotate(key=Upper("normalized")).filter(key__in=emails)
                     .order_by("id").values_list("key", "contact_id"))
             for key, contact_id in rows:
                 self.by_email.setdefault(key, []).append(contact_id)
         if phones:
-            rows = (ContactPhone.objects.filter(number__in=phones, contact__coalition_id=self.coalition_id,
-                                                contact__erased_at__isnull=True)
-                    .exclude(type="landline").order_by("id").values_list("number", "contact_id"))
+            rows = (ContactPhone.objects.filter(number__in=phones).exclude(type="landline")
+                    .order_by("id").values_list("number", "contact_id"))
             for number, contact_id in rows:
                 self.by_phone.setdefault(number, []).append(contact_id)
         ids = set(self.by_external_id.values()) | {t.pk for t in targets if t is not None}
         for found in (*self.by_email.values(), *self.by_phone.values()):
-            ids.update(found[:CANDIDATES_PER_KEY])
+            ids.update(found)
         self.states = {}
         self._load(ids)
         tag_names = {n.strip() for p in people for n in p.get("tags", []) if n.strip()}
@@ -131,7 +140,7 @@ class BatchUpsert:
         self.alias = {}  # merged id -> surviving id
         pending = set(ids)
         while pending:
-            contacts = list(Contact.objects.filter(pk__in=pending))
+            contacts = list(Contact.objects.filter(pk__in=pending, coalition_id=self.coalition_id))
             pending = set()
             for contact in contacts:
                 if contact.merged_into_id:
@@ -177,10 +186,8 @@ class BatchUpsert:
                                     ("phone", self.by_phone, [p["number"] for p in person.get("phones", [])
                                                               if p["type"] != "landline"])):
             for value in values:
-                for contact_id in index.get(value, [])[:CANDIDATES_PER_KEY]:
-                    state = self._state(contact_id)
-                    if state is None:
-                        continue
+                candidates = list({id(s): s for s in map(self._state, index.get(value, [])) if s is not None}.values())
+                for state in candidates[:CANDIDATES_PER_KEY]:
                     if clearly_different_given_names(given, state.contact.given_name):
                         flags.append((state, f"shared_{rule}"))
                         continue
@@ -389,34 +396,31 @@ class BatchUpsert:
             return {}
         keys, zips = zip(*pairs)
         with connection.cursor() as cursor:
-            cursor.execute("""
-                SELECT c.id, c.given_name, c.given_key, c.family_key, a.household_key, left(a.postal_code, 5)
-                FROM unnest(%s::text[], %s::text[]) AS p(family_key, zip)
-                JOIN contacts_contactaddress a ON a.postal_code = p.zip
-                JOIN contacts_contact c ON c.id = a.contact_id AND c.family_key = p.family_key
-                WHERE c.coalition_id = %s AND c.merged_into_id IS NULL AND c.erased_at IS NULL
-                LIMIT 20000""", [list(keys), list(zips), self.coalition_id])
+            cursor.execute(WEAK_MATCH_SQL, [list(keys), list(zips), self.coalition_id])
             rows = cursor.fetchall()
         by_pair = {}
         for contact_id, given, given_key, family_key, household, zip5 in rows:
             by_pair.setdefault((family_key, zip5), []).append((contact_id, given, given_key, household))
         created_ids = {s.contact.pk for s in created}
+        earlier = {}  # (family key, ZIP) -> rows of contacts created earlier in this batch
         found = {}
-        for position, state in enumerate(created):
+        for state in created:
             contact = state.contact
             households = {a.household_key for a in state.addresses.values() if a.household_key}
             candidates = {}
-            for address in state.addresses.values():
-                for row in by_pair.get((contact.family_key, address.postal_code[:5]), []):
+            pairs_here = {(contact.family_key, a.postal_code[:5]) for a in state.addresses.values()
+                          if a.postal_code and contact.family_key}
+            for pair in pairs_here:
+                for row in by_pair.get(pair, []):
                     if row[0] != contact.pk and row[0] not in created_ids:
                         candidates.setdefault(row[0], []).append(row)
-            for other in created[:position]:  # earlier records of the same batch
-                if other.contact.family_key == contact.family_key:
-                    for a in other.addresses.values():
-                        if a.postal_code[:5] in {b.postal_code[:5] for b in state.addresses.values()}:
-                            candidates.setdefault(other.contact.pk, []).append(
-                                (other.contact.pk, other.contact.given_name, other.contact.given_key,
-                                 a.household_key))
+                for row in earlier.get(pair, []):
+                    candidates.setdefault(row[0], []).append(row)
+            for address in state.addresses.values():
+                pair = (contact.family_key, address.postal_code[:5])
+                if pair in pairs_here:
+                    earlier.setdefault(pair, []).append((contact.pk, contact.given_name, contact.given_key,
+                                                         address.household_key))
             for other_id, rows in candidates.items():
                 if not similar_names(contact.given_name, rows[0][1]):
                     continue

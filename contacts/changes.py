@@ -59,7 +59,7 @@ MAX_PAGE = 1000
 
 def feed_page(organization, after: int = 0, limit: int = 500) -> tuple[list[dict], int, bool]:
     """(events, next cursor, more) for `organization`, after the change `after`."""
-    from .sharing import PREFETCH, contact_view
+    from .sharing import render_contacts
 
     limit = max(1, min(MAX_PAGE, limit))
     rows = list(ContactChange.objects.filter(coalition_id=organization.coalition_id, seq__gt=after)
@@ -68,8 +68,8 @@ def feed_page(organization, after: int = 0, limit: int = 500) -> tuple[list[dict
     more = len(rows) > limit
     rows = rows[:limit]
     ids = {row[1] for row in rows}
-    visible = {c.pk: c for c in Contact.objects.visible_to(organization).filter(pk__in=ids)
-               .prefetch_related(*PREFETCH)}
+    visible = render_contacts(organization, Contact.objects.visible_to(organization).filter(pk__in=ids)
+                              .values_list("pk", flat=True))
     survivors = {}
     merged_ids = [row[1] for row in rows if row[2] == "merged" and row[1] not in visible]
     if merged_ids:
@@ -77,14 +77,11 @@ def feed_page(organization, after: int = 0, limit: int = 500) -> tuple[list[dict
         reachable = set(Contact.objects.visible_to(organization).filter(
             pk__in=[s for s in survivors.values() if s]).values_list("pk", flat=True))
         survivors = {k: v for k, v in survivors.items() if v in reachable}
-    views = {}
     events = []
     for seq, contact_id, kind, details in rows:
         if contact_id in visible:
-            if contact_id not in views:
-                views[contact_id] = contact_view(visible[contact_id], organization)
             events.append({"seq": seq, "kind": "updated" if kind in ("deleted", "merged") else kind,
-                           "id": contact_id, "contact": views[contact_id]})
+                           "id": contact_id, "contact": visible[contact_id]})
         elif kind == "merged" and contact_id in survivors:
             events.append({"seq": seq, "kind": "merged", "id": contact_id, "merged_into": survivors[contact_id],
                            "contact": None})

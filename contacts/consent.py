@@ -22,12 +22,17 @@ class ConsentOutcome:
     ignored_reason: str = ""
 
 
-def current_consents(contact: Contact) -> dict[tuple[str, str, object], Consent]:
-    """{(channel, scope, organization_id or None): latest consent}."""
+def latest_consents(consents) -> dict[tuple[str, str, object], Consent]:
+    """{(channel, scope, organization_id or None): latest consent} of a history (Consent rows or any rows with
+    those attributes): the current state is derived, never stored."""
     latest = {}
-    for consent in sorted(contact.consents.all(), key=lambda c: (c.captured_at, c.recorded_at)):
+    for consent in sorted(consents, key=lambda c: (c.captured_at, c.recorded_at)):
         latest[(consent.channel, consent.scope, consent.organization_id)] = consent
     return latest
+
+
+def current_consents(contact: Contact) -> dict[tuple[str, str, object], Consent]:
+    return latest_consents(contact.consents.all())
 
 
 def consent_status(contact: Contact, channel: str, organization) -> str | None:

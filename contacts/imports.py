@@ -19,7 +19,7 @@ from organizations.services import audit_record
 from .batch import batch_upsert
 from .inputs import validate_people
 from .models import Contact
-from .sharing import PREFETCH, contact_view
+from .sharing import render_contacts
 
 CHUNK = 1000
 FIELDS = ["given_name", "family_name", "language", "email", "phone", "mobile_phone", "landline", "line1", "line2",
@@ -192,10 +192,9 @@ def export_job(job, progress) -> dict:
     writer.writerow(EXPORT_COLUMNS)
     ids = list(queryset.values_list("pk", flat=True))
     for start in range(0, total, CHUNK):
-        chunk = {c.pk: c for c in Contact.objects.filter(pk__in=ids[start:start + CHUNK])
-                 .prefetch_related(*PREFETCH)}
+        views = render_contacts(organization, ids[start:start + CHUNK])
         for pk in ids[start:start + CHUNK]:
-            view = contact_view(chunk[pk], organization)
+            view = views[pk]
             email = next(iter(view["emails"]), {})
             phone = next(iter(view["phones"]), {})
             address = next(iter(view["addresses"]), {})

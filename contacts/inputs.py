@@ -88,14 +88,16 @@ def validate_people(records: list, prefix: str = "records") -> tuple[dict, dict]
     """Validate many records: ({index: person}, {index: {"records[3].emails[0].address": [messages]}})."""
     from api.errors import flatten_fields
 
+    from rest_framework.exceptions import ValidationError
+
     people, errors = {}, {}
+    serializer = PersonInput()  # one instance: its fields are built once, not per record
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             errors[index] = {f"{prefix}[{index}]": ["must be an object"]}
             continue
-        serializer = PersonInput(data=record)
-        if serializer.is_valid():
-            people[index] = serializer.validated_data
-        else:
-            errors[index] = flatten_fields(serializer.errors, f"{prefix}[{index}]")
+        try:
+            people[index] = serializer.run_validation(record)
+        except ValidationError as exc:
+            errors[index] = flatten_fields(exc.detail, f"{prefix}[{index}]")
     return people, errors
