@@ -24,11 +24,12 @@ from organizations.errors import Conflict, DomainError
 from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
 
-from .changes import lock_coalition, new_change
+from .changes import lock_coalition, new_change, write_changes
 from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
 from .normalize import clearly_different_given_names, name_key, similar_names
+from .pgcopy import copy_insert
 
 CANDIDATES_PER_KEY = 5
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
@@ -432,28 +433,27 @@ class BatchUpsert:
     # ---- 3. write ----------------------------------------------------------------------------------------
 
     def _write(self, writes: _Writes, changes: list) -> None:
-        Tag.objects.bulk_create(writes.tags_new)
-        Contact.objects.bulk_create(writes.contacts_new)
+        copy_insert(Tag, writes.tags_new)
+        copy_insert(Contact, writes.contacts_new)
         if writes.contacts_dirty:
             Contact.objects.bulk_update(list(writes.contacts_dirty.values()),
                                         ["given_name", "family_name", "language", "given_key", "family_key",
                                          "coalition_shared", "modified_at"], batch_size=1000)
         for model, rows in writes.values_new.items():
-            model.objects.bulk_create(rows)
+            copy_insert(model, rows)
         for model, rows in writes.values_dirty.items():
             if rows:
                 model.objects.bulk_update(list(rows.values()), ["supplied_by"], batch_size=1000)
-        OrganizationContact.objects.bulk_create(writes.links_new)
+        copy_insert(OrganizationContact, writes.links_new)
         if writes.links_dirty:
             OrganizationContact.objects.bulk_update(list(writes.links_dirty.values()),
                                                     ["external_id", "custom_fields", "notes", "modified_at"],
                                                     batch_size=1000)
-        Tagging.objects.bulk_create(writes.taggings_new)
-        Consent.objects.bulk_create(writes.consents_new)
-        AuditEvent.objects.bulk_create(writes.audits)
+        copy_insert(Tagging, writes.taggings_new)
+        copy_insert(Consent, writes.consents_new)
+        copy_insert(AuditEvent, writes.audits)
         if writes.duplicates:
             self._write_duplicates(writes.duplicates)
-        from .changes import write_changes
         write_changes(changes)
 
     def _write_duplicates(self, duplicates: dict) -> None:
@@ -472,7 +472,7 @@ class BatchUpsert:
                 duplicate.pk = row.pk
             else:
                 duplicate.pk = row.pk
-        PossibleDuplicate.objects.bulk_create(new)
+        copy_insert(PossibleDuplicate, new)
         if dirty:
             PossibleDuplicate.objects.bulk_update(dirty, ["reasons"])
 

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from .models import Contact, ContactChange
+from .pgcopy import copy_insert
 
 _LOCK_NAMESPACE = 0x436F6E74  # "Cont"
 
@@ -45,7 +46,7 @@ def write_changes(changes: list[ContactChange]) -> None:
     with transaction.atomic():
         for coalition_id in sorted({str(c.coalition_id) for c in changes}):
             lock_coalition(coalition_id)
-        ContactChange.objects.bulk_create(changes)
+        copy_insert(ContactChange, changes)
 
 
 def record_change(contact: Contact, kind: str, organization=None, **details) -> None:
