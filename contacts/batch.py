@@ -29,7 +29,7 @@ from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
 from .normalize import clearly_different_given_names, name_key, similar_names
-from .pgcopy import copy_insert
+from .pgcopy import copy_insert, update_rows
 
 CANDIDATES_PER_KEY = 5
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
@@ -436,19 +436,18 @@ class BatchUpsert:
         copy_insert(Tag, writes.tags_new)
         copy_insert(Contact, writes.contacts_new)
         if writes.contacts_dirty:
-            Contact.objects.bulk_update(list(writes.contacts_dirty.values()),
-                                        ["given_name", "family_name", "language", "given_key", "family_key",
-                                         "coalition_shared", "modified_at"], batch_size=1000)
+            update_rows(Contact, list(writes.contacts_dirty.values()),
+                        ["given_name", "family_name", "language", "given_key", "family_key", "coalition_shared",
+                         "modified_at"])
         for model, rows in writes.values_new.items():
             copy_insert(model, rows)
         for model, rows in writes.values_dirty.items():
             if rows:
-                model.objects.bulk_update(list(rows.values()), ["supplied_by"], batch_size=1000)
+                update_rows(model, list(rows.values()), ["supplied_by"])
         copy_insert(OrganizationContact, writes.links_new)
         if writes.links_dirty:
-            OrganizationContact.objects.bulk_update(list(writes.links_dirty.values()),
-                                                    ["external_id", "custom_fields", "notes", "modified_at"],
-                                                    batch_size=1000)
+            update_rows(OrganizationContact, list(writes.links_dirty.values()),
+                        ["external_id", "custom_fields", "notes", "modified_at"])
         copy_insert(Tagging, writes.taggings_new)
         copy_insert(Consent, writes.consents_new)
         copy_insert(AuditEvent, writes.audits)

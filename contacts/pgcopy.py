@@ -52,3 +52,23 @@ def copy_insert(model, objects) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor, connection.wrap_database_errors:  # Django's IntegrityError / DataError
         cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buffer)
+
+
+def update_rows(model, objects, fields: list[str]) -> None:
+    """UPDATE many rows in one statement (UPDATE ... FROM (VALUES ...)), unlike bulk_update's CASE per field."""
+    from psycopg2.extras import execute_values
+
+    if not objects:
+        return
+    pk = model._meta.pk
+    columns = [pk] + [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    cast = [c.rel_db_type(connection) if c.primary_key else c.db_type(connection) for c in columns]
+    template = "(" + ", ".join(f"%s::{t}" for t in cast) + ")"
+    names = [quote(c.column) for c in columns]
+    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET "
+           + ", ".join(f"{n} = v.{n}" for n in names[1:])
+           + f" FROM (VALUES %s) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
+    rows = [[c.get_db_prep_value(getattr(obj, c.attname), connection) for c in columns] for obj in objects]
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        execute_values(cursor.cursor, sql, rows, template=template, page_size=1000)
