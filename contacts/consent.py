@@ -22,12 +22,12 @@ class ConsentOutcome:
     ignored_reason: str = ""
 
 
-def latest_consents(consents) -> dict[tuple[str, str, object], Consent]:
-    """{(channel, scope, organization_id or None): latest consent} of a history (Consent rows or any rows with
-    those attributes): the current state is derived, never stored."""
+def latest_consents(consents, get=getattr) -> dict[tuple[str, str, object], Consent]:
+    """{(channel, scope, organization_id or None): latest consent} of a history (Consent rows, or dicts with
+    get=dict.get): the current state is derived, never stored."""
     latest = {}
-    for consent in sorted(consents, key=lambda c: (c.captured_at, c.recorded_at)):
-        latest[(consent.channel, consent.scope, consent.organization_id)] = consent
+    for consent in sorted(consents, key=lambda c: (get(c, "captured_at"), get(c, "recorded_at"))):
+        latest[(get(consent, "channel"), get(consent, "scope"), get(consent, "organization_id"))] = consent
     return latest
 
 

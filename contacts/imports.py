@@ -203,7 +203,7 @@ def export_job(job, progress) -> dict:
                              *[address.get(k, "") if address.get(k) is not None else ""
                                for k in ("line1", "line2", "city", "state", "postal_code", "latitude",
                                          "longitude")],
-                             view["external_id"] or "", ",".join(view["tags"]), view["modified_at"].isoformat()])
+                             view["external_id"] or "", ",".join(view["tags"]), view["modified_at"]])
         progress(min(total, start + CHUNK) * 100 // max(1, total), f"{min(total, start + CHUNK)} of {total}")
     job.result_file.save(f"contacts-{organization.slug}-{job.id}.csv", ContentFile(buffer.getvalue().encode()),
                          save=True)
