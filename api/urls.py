@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from webhooks import api as webhooks_api
+
 from . import views
 
 router = DefaultRouter(trailing_slash=True)
@@ -10,6 +12,8 @@ router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("webhooks", webhooks_api.WebhookViewSet, basename="webhook")
+router.register("webhook-deliveries", webhooks_api.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),
