@@ -1,6 +1,7 @@
 """The webhooks HTTP surface (thin: validation in serializers, rules in services)."""
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -123,7 +124,9 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={202: DeliverySerializer})
+    @extend_schema(request=None, responses={202: DeliverySerializer}, parameters=[
+        OpenApiParameter("webhook_pk", OpenApiTypes.UUID, OpenApiParameter.PATH),
+        OpenApiParameter("delivery_pk", OpenApiTypes.UUID, OpenApiParameter.PATH)])
     @action(detail=False, methods=["post"], url_path=r"(?P<webhook_pk>[^/.]+)/deliveries/(?P<delivery_pk>[^/.]+)/redeliver",
             url_name="redeliver-nested")
     def redeliver_nested(self, request, webhook_pk=None, delivery_pk=None):
