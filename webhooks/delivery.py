@@ -14,6 +14,7 @@ import random
 import time
 from datetime import datetime, timedelta, timezone as dt_timezone
 
+import django_rq
 import urllib3
 from django.conf import settings
 from django.db import connection, transaction
@@ -210,14 +211,13 @@ def _next_run(endpoint) -> None:
 def drain(endpoint_id: str) -> dict:
     """Send the endpoint's due deliveries, in sequence order, until none is due, one fails, or the time budget
     is spent. Safe to run twice at once (the second returns) and after a crash (rows say what is left)."""
-    import django_rq
-    django_rq.get_connection(QUEUE).delete(DRAIN_MARKER.format(endpoint_id))  # emits from now on wake us again
     sent = failed = 0
     with _EndpointLock(endpoint_id) as lock:
-        if not lock.acquired:
+        if not lock.acquired:  # the running drain looks for new work when it ends
             return {"skipped": "another drain holds this endpoint"}
         endpoint = WebhookEndpoint.objects.select_related("organization").filter(pk=endpoint_id).first()
         if endpoint is None or not endpoint.active:
+            django_rq.get_connection(QUEUE).delete(DRAIN_MARKER.format(endpoint_id))
             return {"skipped": "inactive"}
         if not (endpoint.paused_until and endpoint.paused_until > timezone.now()):
             sender = Sender()
@@ -244,5 +244,8 @@ def drain(endpoint_id: str) -> dict:
                         break
             finally:
                 sender.close()
-    _next_run(endpoint)  # after the lock is released, so a drain that was turned away is never lost
+    # Emits that found our "queued" marker did not queue another drain: drop it, then look again for what is
+    # due (committed before the marker went away), so nothing waits for a drain that will not come.
+    django_rq.get_connection(QUEUE).delete(DRAIN_MARKER.format(endpoint_id))
+    _next_run(endpoint)
     return {"sent": sent, "failed": failed}
