@@ -14,7 +14,6 @@ import random
 import time
 from datetime import datetime, timedelta, timezone as dt_timezone
 
-import django_rq
 import urllib3
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,7 +24,7 @@ from standardwebhooks import Webhook
 from organizations.services import audit_record
 
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .services import DRAIN_MARKER, QUEUE, schedule_drain, wake
+from .services import DRAIN_MARKER, redis_connection, schedule_drain, wake
 from .targets import TargetRefused, parse, resolve
 
 log = logging.getLogger(__name__)
@@ -217,7 +216,7 @@ def drain(endpoint_id: str) -> dict:
             return {"skipped": "another drain holds this endpoint"}
         endpoint = WebhookEndpoint.objects.select_related("organization").filter(pk=endpoint_id).first()
         if endpoint is None or not endpoint.active:
-            django_rq.get_connection(QUEUE).delete(DRAIN_MARKER.format(endpoint_id))
+            redis_connection().delete(DRAIN_MARKER.format(endpoint_id))
             return {"skipped": "inactive"}
         if not (endpoint.paused_until and endpoint.paused_until > timezone.now()):
             sender = Sender()
@@ -246,6 +245,6 @@ def drain(endpoint_id: str) -> dict:
                 sender.close()
     # Emits that found our "queued" marker did not queue another drain: drop it, then look again for what is
     # due (committed before the marker went away), so nothing waits for a drain that will not come.
-    django_rq.get_connection(QUEUE).delete(DRAIN_MARKER.format(endpoint_id))
+    redis_connection().delete(DRAIN_MARKER.format(endpoint_id))
     _next_run(endpoint)
     return {"sent": sent, "failed": failed}

@@ -179,18 +179,33 @@ FROM m JOIN unnest(%s::uuid[], %s::uuid[]) AS t(organization_id, endpoint_id) ON
 """
 
 
+_redis = None
+
+
+def redis_connection():
+    """One Redis client (and connection pool) per process: a new client per call would open a new TCP
+    connection on every emit. redis-py resets the pool in a forked child."""
+    global _redis
+    if _redis is None:
+        _redis = django_rq.get_connection(QUEUE)
+    return _redis
+
+
+def _queue():
+    return django_rq.get_queue(QUEUE, connection=redis_connection())
+
+
 def wake(endpoint_ids) -> None:
     """Queue one drain job per endpoint unless one is already queued. Never raises: a delivery left pending
     is picked up by the endpoint's next drain."""
     try:
-        connection = django_rq.get_connection(QUEUE)
-        pipe = connection.pipeline()
+        pipe = redis_connection().pipeline()
         ids = [str(pk) for pk in dict.fromkeys(endpoint_ids)]
         for pk in ids:
             pipe.set(DRAIN_MARKER.format(pk), 1, nx=True, ex=settings.WEBHOOKS_DRAIN_MARKER_SECONDS)
         fresh = [pk for pk, was_set in zip(ids, pipe.execute()) if was_set]
         if fresh:
-            queue = django_rq.get_queue(QUEUE)
+            queue = _queue()
             queue.enqueue_many([queue.prepare_data("webhooks.jobs.drain", args=(pk,), result_ttl=0,
                                                    timeout=settings.WEBHOOKS_JOB_TIMEOUT_SECONDS)
                                 for pk in fresh])
@@ -200,12 +215,12 @@ def wake(endpoint_ids) -> None:
 
 def schedule_drain(endpoint_id, at) -> None:
     """Schedule a drain at `at` (rq's scheduler), unless one is already scheduled no later than that."""
-    connection = django_rq.get_connection(QUEUE)
+    connection = redis_connection()
     marker = RETRY_MARKER.format(endpoint_id)
     stamp = at.timestamp()
     current = connection.get(marker)
     if current is not None and time.time() < float(current) <= stamp:
         return
     connection.set(marker, stamp, ex=int(max(1, stamp - time.time())) + 300)
-    django_rq.get_queue(QUEUE).enqueue_at(at, "webhooks.jobs.drain", str(endpoint_id), result_ttl=0,
+    _queue().enqueue_at(at, "webhooks.jobs.drain", str(endpoint_id), result_ttl=0,
                                           job_timeout=settings.WEBHOOKS_JOB_TIMEOUT_SECONDS)
