@@ -153,11 +153,24 @@ def _record_failure(endpoint, delivery, row) -> bool:
     return False
 
 
+_UPDATE = f"""
+UPDATE {WebhookDelivery._meta.db_table} AS d
+SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_at, last_status_code = v.code,
+    last_error = v.error, delivered_at = v.delivered
+FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::timestamptz[], %s::int[], %s::text[], %s::timestamptz[])
+    AS v(id, status, attempts, next_at, code, error, delivered)
+WHERE d.id = v.id
+"""
+
+
 def _save(endpoint, rows, deliveries, disabled_now=False):
     with transaction.atomic():
         WebhookAttempt.objects.bulk_create(rows)
-        WebhookDelivery.objects.bulk_update(deliveries, ["status", "attempts", "next_attempt_at", "last_status_code",
-                                                         "last_error", "delivered_at"])
+        with connection.cursor() as cursor:  # bulk_update's CASE expressions cost more than the HTTP calls
+            cursor.execute(_UPDATE, [[str(d.pk) for d in deliveries], [d.status for d in deliveries],
+                                     [d.attempts for d in deliveries], [d.next_attempt_at for d in deliveries],
+                                     [d.last_status_code for d in deliveries], [d.last_error for d in deliveries],
+                                     [d.delivered_at for d in deliveries]])
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
             consecutive_failures=endpoint.consecutive_failures, paused_until=endpoint.paused_until,
             active=endpoint.active, disabled_at=endpoint.disabled_at, disabled_reason=endpoint.disabled_reason)
