@@ -213,6 +213,16 @@ def wake(endpoint_ids) -> None:
         log.exception("could not queue webhook deliveries for %s", endpoint_ids)
 
 
+def wake_due() -> int:
+    """Wake every active endpoint that has deliveries due (those a lost wake-up left waiting)."""
+    ids = list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now(),
+                                              endpoint__active=True)
+               .values_list("endpoint_id", flat=True).distinct())
+    if ids:
+        wake(ids)
+    return len(ids)
+
+
 def schedule_drain(endpoint_id, at) -> None:
     """Schedule a drain at `at` (rq's scheduler), unless one is already scheduled no later than that."""
     connection = redis_connection()

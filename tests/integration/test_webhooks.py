@@ -299,3 +299,25 @@ def test_another_organizations_deliveries_are_invisible(org_a, org_b):
     assert client_for(org_a).get(f"/api/v1/webhook-deliveries/?webhook={endpoint.pk}").json()["results"][0]["id"] \
         == str(delivery.pk)
     assert client_for(org_a, scopes=["jobs:read"]).get("/api/v1/webhooks/").status_code == 403
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_deliveries_survive_a_redis_outage_at_emit_time(org_a, receiver, monkeypatch):
+    from django.core.management import call_command
+
+    import webhooks.services
+    hook = receiver()
+    subscribe(client_for(org_a), hook.url)
+
+    def redis_down():
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(webhooks.services, "redis_connection", redis_down)
+    emit_job_finished(org_a)  # the write commits; the wake-up is lost (and logged), the rows are kept
+    monkeypatch.undo()
+    drain_webhooks()
+    assert hook.requests == [] and WebhookDelivery.objects.get().status == "pending"
+    call_command("webhooks_wake")
+    drain_webhooks(until=lambda: len(hook.requests) == 1)
+    assert WebhookDelivery.objects.get().status == "succeeded"
