@@ -136,10 +136,11 @@ def main():
         for url in slow_urls:
             webhook_create(organization=writer, actor=None, url=url, event_types=["signup.created"], active=False)
 
-        def write_that_emits(**kwargs):  # what a signup write will do: save, then emit
-            job = job_enqueue(**kwargs)
-            emit(event_type="signup.created", audience=writer,
-                 render=lambda org: {"signup": {"id": str(job.id), "modified_at": job.created_at.isoformat()}})
+        def write_that_emits(**kwargs):  # what a signup service does: save, then emit, in one transaction
+            with transaction.atomic():
+                job = job_enqueue(**kwargs)
+                emit(event_type="signup.created", audience=writer,
+                     render=lambda org: {"signup": {"id": str(job.id), "modified_at": job.created_at.isoformat()}})
             return job
 
         client = client_for(writer)
