@@ -271,3 +271,26 @@ def test_replays_while_the_first_request_runs_get_409_then_the_first_response(or
     assert replay.status_code == 202 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json() == first["response"].json()
     assert Job.objects.filter(organization=org_a).count() == 1
+
+
+@pytest.mark.django_db
+def test_patch_and_delete_replay_too(org_a):
+    from organizations.models import AuditEvent
+    client = client_for(org_a)
+    hook = post(client, "/api/v1/webhooks/", {"url": "http://127.0.0.1:9/", "event_types": ["job.finished"]},
+                key="create-1")
+    assert hook.status_code == 201
+    replayed = post(client, "/api/v1/webhooks/", {"url": "http://127.0.0.1:9/", "event_types": ["job.finished"]},
+                    key="create-1")
+    assert replayed.json()["secret"] == hook.json()["secret"] and org_a.webhook_endpoints.count() == 1
+    url = f"/api/v1/webhooks/{hook.json()['id']}/"
+    for _ in range(2):
+        patched = client.patch(url, data=json.dumps({"description": "CRM"}), content_type="application/json",
+                               HTTP_IDEMPOTENCY_KEY="patch-1")
+        assert patched.status_code == 200
+    for _ in range(2):
+        deleted = client.delete(url, HTTP_IDEMPOTENCY_KEY="delete-1")
+        assert deleted.status_code == 204, deleted.content  # the replay is the first 204, not a 404
+    assert deleted["Idempotent-Replayed"] == "true"
+    assert AuditEvent.objects.filter(verb="webhook.updated").count() == 1
+    assert AuditEvent.objects.filter(verb="webhook.deleted").count() == 1
