@@ -118,6 +118,9 @@ def attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, sender: Sender
         error = f"{type(exc).__name__}: {exc}"
     except OSError as exc:
         error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a bug must not wedge the endpoint: log it, count it as a failed attempt
+        log.exception("webhook delivery %s failed unexpectedly", delivery.pk)
+        error = f"internal error: {type(exc).__name__}"
     return WebhookAttempt(organization_id=delivery.organization_id, delivery=delivery, number=delivery.attempts + 1,
                           created_at=now, status_code=status_code, error=error[:500], response_excerpt=excerpt,
                           duration_ms=int((time.monotonic() - started) * 1000))
@@ -206,7 +209,10 @@ class _EndpointLock:
 
 def _next_run(endpoint) -> None:
     """Make sure the endpoint's next drain is queued (due now) or scheduled (the earliest retry or pause end)."""
-    endpoint.refresh_from_db(fields=["active", "paused_until"])
+    try:
+        endpoint.refresh_from_db(fields=["active", "paused_until"])
+    except WebhookEndpoint.DoesNotExist:  # deleted meanwhile
+        return
     if not endpoint.active:
         return
     earliest = (WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING)
