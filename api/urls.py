@@ -4,6 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from contacts import api as contacts_api
+from webhooks import api as webhooks_api
 
 from . import views
 
@@ -16,6 +17,8 @@ router.register("contacts", contacts_api.ContactViewSet, basename="contact")
 router.register("tags", contacts_api.TagViewSet, basename="tag")
 router.register("possible-duplicates", contacts_api.PossibleDuplicateViewSet, basename="possible-duplicate")
 router.register("merges", contacts_api.ContactMergeViewSet, basename="contact-merge")
+router.register("webhooks", webhooks_api.WebhookViewSet, basename="webhook")
+router.register("webhook-deliveries", webhooks_api.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),
