@@ -206,7 +206,6 @@ class BatchUpsert:
 
     def _apply(self, person: dict, state: _State | None, explicit: bool, writes: _Writes) -> tuple[_State, bool,
                                                                                                   list]:
-        org = self.organization
         created = state is None
         if created:
             contact = Contact(id=uuid.uuid4(), coalition_id=self.coalition_id, created_at=self.now,
