@@ -206,7 +206,6 @@ class BatchUpsert:
 
     def _apply(self, person: dict, state: _State | None, explicit: bool, writes: _Writes) -> tuple[_State, bool,
                                                                                                   list]:
-        org = self.organization
         created = state is None
         if created:
             contact = Contact(id=uuid.uuid4(), coalition_id=self.coalition_id, created_at=self.now,
@@ -435,6 +434,8 @@ class BatchUpsert:
     def _write(self, writes: _Writes, changes: list) -> None:
         copy_insert(Tag, writes.tags_new)
         copy_insert(Contact, writes.contacts_new)
+        for contact in writes.contacts_new:  # saved: a caller's later save() must UPDATE, not INSERT
+            contact._state.adding, contact._state.db = False, "default"
         if writes.contacts_dirty:
             update_rows(Contact, list(writes.contacts_dirty.values()),
                         ["given_name", "family_name", "language", "given_key", "family_key", "coalition_shared",
