@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from testimony.api import views as testimony_views
+
 from . import views
 
 router = DefaultRouter(trailing_slash=True)
@@ -10,6 +12,8 @@ router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("hearings", testimony_views.HearingViewSet, basename="hearing")
+router.register("testimonies", testimony_views.TestimonyViewSet, basename="testimony")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "jobs",
     "contacts",
     "events",
+    "testimony",
     "api",
 ]
 

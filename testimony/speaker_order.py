@@ -1,0 +1,87 @@
+"""The committee's posted speaker order: parsing pasted text, matching names to witnesses, estimating times
+(pure; services.speaker_order_import stores the result).
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from contacts.normalize import name_key, similar_names
+
+_NUMBERING = re.compile(r"^\s*(?:#\s*)?\d{1,4}\s*[.):\-]?\s+")
+QUEUE_THRESHOLDS = (10, 5, 2)  # "about N speakers before you" goes out when the queue ahead shrinks past these
+
+
+def parse_names(text: str) -> list[str]:
+    """One speaker a line, in order; numbering ("1.", "2)", "#3 ") and tab- or comma-separated extra columns
+    (a posted order often adds a town or an organization) are dropped."""
+    names = []
+    for line in (text or "").splitlines():
+        line = _NUMBERING.sub("", line.strip()).split("\t")[0]
+        if line.count(",") >= 2:  # "Jane Doe, Hartford, Parent": keep the name column
+            line = line.split(",")[0]
+        line = " ".join(line.split())
+        if line and name_key(line):
+            names.append(line)
+    return names
+
+
+def split_name(full: str) -> tuple[str, str]:
+    """("Jane", "Doe") from "Jane Doe", "Doe, Jane" or "Jane Q. Doe"."""
+    if "," in full:
+        family, given = (part.strip() for part in full.split(",", 1))
+        return given.split()[0] if given.split() else "", family
+    parts = full.split()
+    if len(parts) == 1:
+        return "", parts[0]
+    return parts[0], parts[-1]
+
+
+@dataclass
+class Candidate:
+    key: object          # the witness (a testimony id)
+    given_name: str
+    family_name: str
+
+
+@dataclass
+class Match:
+    position: int
+    name: str
+    key: object = None
+    rule: str = ""                                   # exact | fuzzy
+    ambiguous: list = field(default_factory=list)    # keys of witnesses that fit equally well
+
+
+def match_names(names: list[str], candidates: list[Candidate]) -> list[Match]:
+    """Each posted name (position = its place, from 1) to at most one witness, and each witness at most once.
+    Exact: the whole name without accents, case or punctuation. Fuzzy: the same family name and a given name
+    spelled alike (Jon/John, Ana/Anna) or an initial. Two equally good candidates leave the name unmatched, for
+    a person to review."""
+    taken = set()
+    matches = []
+    for position, name in enumerate(names, start=1):
+        given, family = split_name(name)
+        free = [c for c in candidates if c.key not in taken]
+        exact = [c for c in free if name_key(c.given_name + c.family_name) in
+                 {name_key(name), name_key(given + family)}]
+        fuzzy = [c for c in free if name_key(c.family_name) == name_key(family) and name_key(family)
+                 and similar_names(given, c.given_name)]
+        found, rule = (exact, "exact") if exact else (fuzzy, "fuzzy")
+        match = Match(position, name)
+        if len(found) == 1:
+            match.key, match.rule = found[0].key, rule
+            taken.add(found[0].key)
+        elif found:
+            match.ambiguous = [c.key for c in found]
+        matches.append(match)
+    return matches
+
+
+def estimated_start(starts_at: datetime, position: int, officials_minutes: int, minutes_per_speaker: int) -> datetime:
+    """Reserved officials' time, then minutes per speaker for each public speaker ahead."""
+    return starts_at + timedelta(minutes=officials_minutes + minutes_per_speaker * (position - 1))
+
+
+def thresholds_crossed(before: int | None, after: int) -> list[int]:
+    """The queue thresholds passed when the speakers ahead went from `before` to `after`."""
+    return [t for t in QUEUE_THRESHOLDS if after <= t and (before is None or before > t)]
