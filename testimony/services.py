@@ -388,17 +388,17 @@ def _assign(slot: SpeakerSlot, testimony: Testimony, rule: str, actor) -> str:
 
 
 @transaction.atomic
-def speaker_order_import(*, hearing: Hearing, names: list[str], actor=None, posted_at=None,
+def speaker_order_import(*, hearing: Hearing, entries: list[tuple[int, str]], actor=None, posted_at=None,
                          url: str | None = None) -> dict:
     """Replace the hearing's speaker order with the posted one, match names to the hearing's witnesses (of every
     member), place and tell the matched ones, and return the review list of names that matched no one."""
     hearing = Hearing.objects.select_for_update().get(pk=hearing.pk)
-    if not names:
+    if not entries:
         raise DomainError("speaker_order_empty", "The speaker order has no names.", field="names")
     candidates_qs = (hearing.testimonies.exclude(status__in=SPEAKER_CANDIDATE_EXCLUDED)
                      .exclude(mode=Testimony.Mode.WRITTEN_ONLY).select_related("contact", "hearing"))
     testimonies = {t.pk: t for t in candidates_qs}
-    matches = match_names(names, [Candidate(t.pk, t.contact.given_name, t.contact.family_name)
+    matches = match_names(entries, [Candidate(t.pk, t.contact.given_name, t.contact.family_name)
                                   for t in testimonies.values()])
     previously = set(hearing.speaker_slots.exclude(testimony=None).values_list("testimony_id", flat=True))
     hearing.speaker_slots.all().delete()
@@ -419,7 +419,7 @@ def speaker_order_import(*, hearing: Hearing, names: list[str], actor=None, post
         hearing.speaker_order_url = url
     hearing.save(update_fields=["speaker_order_posted_at", "speaker_order_url"])
     audit_record(organization=hearing.host, actor=actor, verb="hearing.speaker_order_imported", obj=hearing,
-                 details={"names": len(names), "matched": len(outcomes)})
+                 details={"names": len(entries), "matched": len(outcomes)})
     return {"slots": slots, "matches": matches, "outcomes": outcomes}
 
 

@@ -11,18 +11,25 @@ _NUMBERING = re.compile(r"^\s*(?:#\s*)?\d{1,4}\s*[.):\-]?\s+")
 QUEUE_THRESHOLDS = (10, 5, 2)  # "about N speakers before you" goes out when the queue ahead shrinks past these
 
 
-def parse_names(text: str) -> list[str]:
-    """One speaker a line, in order; numbering ("1.", "2)", "#3 ") and tab- or comma-separated extra columns
-    (a posted order often adds a town or an organization) are dropped."""
-    names = []
+def parse_order(text: str) -> list[tuple[int, str]]:
+    """(position, name) for each speaker of a pasted or uploaded order. Numbered lines ("1.", "2)", "#3 ") keep
+    their numbers and unnumbered lines (headings) are dropped; without any numbering each line is the next
+    speaker. Tab- or comma-separated extra columns (a town, an organization) are dropped."""
+    numbered, plain = [], []
     for line in (text or "").splitlines():
-        line = _NUMBERING.sub("", line.strip()).split("\t")[0]
-        if line.count(",") >= 2:  # "Jane Doe, Hartford, Parent": keep the name column
-            line = line.split(",")[0]
-        line = " ".join(line.split())
-        if line and name_key(line):
-            names.append(line)
-    return names
+        number = _NUMBERING.match(line)
+        name = _NUMBERING.sub("", line.strip()).split("\t")[0]
+        if name.count(",") >= 2:  # "Jane Doe, Hartford, Parent": keep the name column
+            name = name.split(",")[0]
+        name = " ".join(name.split())
+        if not name_key(name):
+            continue
+        plain.append(name)
+        if number:
+            numbered.append((int(re.sub(r"\D", "", number.group(0))), name))
+    if numbered:
+        return sorted(dict(numbered).items())
+    return list(enumerate(plain, start=1))
 
 
 def split_name(full: str) -> tuple[str, str]:
@@ -52,14 +59,14 @@ class Match:
     ambiguous: list = field(default_factory=list)    # keys of witnesses that fit equally well
 
 
-def match_names(names: list[str], candidates: list[Candidate]) -> list[Match]:
-    """Each posted name (position = its place, from 1) to at most one witness, and each witness at most once.
+def match_names(entries: list[tuple[int, str]], candidates: list[Candidate]) -> list[Match]:
+    """Each posted (position, name) to at most one witness, and each witness at most once.
     Exact: the whole name without accents, case or punctuation. Fuzzy: the same family name and a given name
     spelled alike (Jon/John, Ana/Anna) or an initial. Two equally good candidates leave the name unmatched, for
     a person to review."""
     taken = set()
     matches = []
-    for position, name in enumerate(names, start=1):
+    for position, name in entries:
         given, family = split_name(name)
         free = [c for c in candidates if c.key not in taken]
         exact = [c for c in free if name_key(c.given_name + c.family_name) in

@@ -13,7 +13,7 @@ from organizations.errors import DomainError
 
 from .. import services
 from ..models import Hearing, Testimony
-from ..speaker_order import parse_names
+from ..speaker_order import parse_order
 from . import serializers as s
 
 #: actions any member that sees the hearing may use (the rest edit the hearing: host only)
@@ -86,8 +86,9 @@ class HearingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         if request.method == "POST":
             data = s.SpeakerOrderImportSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            names = data.validated_data.get("names") or parse_names(data.validated_data.get("text", ""))
-            result = services.speaker_order_import(hearing=hearing, names=names, actor=self.actor,
+            v = data.validated_data
+            entries = list(enumerate(v["names"], start=1)) if "names" in v else parse_order(v["text"])
+            result = services.speaker_order_import(hearing=hearing, entries=entries, actor=self.actor,
                                                    posted_at=data.validated_data.get("posted_at"),
                                                    url=data.validated_data.get("url"))
             slots = s.SpeakerSlotSerializer(result["slots"], many=True, context={"organization": self.organization})
@@ -142,9 +143,10 @@ class HearingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     @action(detail=True, methods=["post"], url_path="exports/packet", url_name="export-packet")
     def packet_export(self, request, pk=None):
         """The written-testimony packet (PDF) of one bill from your organization's witnesses, as a job."""
+        hearing = self.get_object()
         data = s.PacketRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bill = services._bill_on_agenda(self.get_object(), data.validated_data["bill"], "bill")
+        bill = services._bill_on_agenda(hearing, data.validated_data["bill"], "bill")
         return self._export("testimony.packet", {"bill": bill.number})
 
 
