@@ -135,11 +135,16 @@ def _coach(organization, username: str | None):
     return user
 
 
-def _set_positions(testimony: Testimony, positions: list[dict]) -> None:
+def _agenda_positions(hearing: Hearing, positions: list[dict]) -> dict:
     bills = {}
     for index, item in enumerate(positions):
-        bill = _bill_on_agenda(testimony.hearing, item["bill"], f"positions[{index}].bill")
+        bill = _bill_on_agenda(hearing, item["bill"], f"positions[{index}].bill")
         bills[bill.pk] = (bill, item["position"])
+    return bills
+
+
+def _set_positions(testimony: Testimony, positions: list[dict]) -> None:
+    bills = _agenda_positions(testimony.hearing, positions)
     testimony.positions.exclude(bill_id__in=bills).delete()
     for bill, position in bills.values():
         TestimonyPosition.objects.update_or_create(testimony=testimony, bill=bill, defaults={"position": position})
@@ -157,6 +162,7 @@ def testimony_create(*, hearing: Hearing, organization, actor=None, contact=None
     recruiting organization. One person testifies once per hearing, whoever recruited them."""
     if hearing.status == Hearing.Status.CANCELLED:
         raise Conflict("hearing_cancelled", "This hearing is cancelled.")
+    _agenda_positions(hearing, positions or [])  # refuse a bad agenda item before touching the contact
     if contact is not None:
         found = contact_for_write(organization, contact)
         result = contact_upsert(organization=organization, person={}, source="testimony", actor=actor, contact=found)
@@ -466,8 +472,8 @@ def speaker_order_done(*, hearing: Hearing, through: int | None = None, position
         if crossed and slot.testimony.status == "in_speaker_order":
             notify(testimony=slot.testimony, kind="queue_update", key=f"queue:{slot.position}:{min(crossed)}",
                    subject="Your turn to testify is getting close",
-                   body=f"About {now_ahead} speaker{'s' if now_ahead != 1 else ''} before you "
-                        f"(you are number {slot.position}). Please be ready"
+                   body=(f"About {now_ahead} speaker{'s' if now_ahead != 1 else ''} before you" if now_ahead
+                         else "You are next") + f" (you are number {slot.position}). Please be ready"
                         f"{' in the hearing room' if slot.testimony.mode == 'in_person' else ''}.",
                    channels=("email", "sms"), actor=actor)
             told += 1

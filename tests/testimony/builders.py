@@ -31,9 +31,13 @@ def hearing(organization, starts_at=None, **fields):
 def witness(hearing_, organization, given="Ana", family="Lopez", email=None, positions=(("HB 5001", "support"),),
             **fields):
     return services.testimony_create(
-        hearing=hearing_, organization=organization, person=person(given, family, email or
-                                                                   f"{given}.{family}@example.org".lower()),
+        hearing=hearing_, organization=organization, person=person(given, family, email or _email(given, family)),
         positions=[{"bill": b, "position": p} for b, p in positions], **fields)
+
+
+def _email(given, family):
+    from contacts.normalize import name_key
+    return f"{name_key(given)}.{name_key(family)}@example.org"
 
 
 CONSENT = "I understand my name and testimony become public and are indexed by search engines."
