@@ -523,8 +523,8 @@ def hearing_summary(*, hearing: Hearing, organization) -> dict:
 
 def reminders_send(*, hearing: Hearing, now: datetime | None = None) -> dict:
     """Send every reminder that is due now: a day before and three hours before the registration deadline (to
-    witnesses who have not registered, and have consented to the public record) and the written deadline (to
-    witnesses who have not submitted). Run outside a transaction (an rq job); messaging never sends a dedupe
+    witnesses who will speak and have not registered) and the written deadline (to witnesses who have not
+    submitted), only to witnesses who consented to the public record (both steps make them public). Run outside a transaction (an rq job); messaging never sends a dedupe
     key twice, and the key carries the deadline, so a moved deadline gets its own reminders."""
     from .deadlines import reminder_times
 
@@ -541,10 +541,10 @@ def reminders_send(*, hearing: Hearing, now: datetime | None = None) -> dict:
         if not due:
             continue
         label = "three_hours_before" if "three_hours_before" in due else "day_before"
-        witnesses = hearing.testimonies.filter(status__in=statuses).select_related("contact", "organization",
-                                                                                    "hearing")
+        witnesses = (hearing.testimonies.filter(status__in=statuses).exclude(public_record_consent_at=None)
+                     .select_related("contact", "organization", "hearing"))
         if name == "registration":
-            witnesses = witnesses.exclude(mode=Testimony.Mode.WRITTEN_ONLY).exclude(public_record_consent_at=None)
+            witnesses = witnesses.exclude(mode=Testimony.Mode.WRITTEN_ONLY)
         for testimony in witnesses:
             when = local_text(deadline, hearing.timezone)
             if name == "registration":
