@@ -70,7 +70,7 @@ def hearing_update(*, hearing: Hearing, data: dict, actor=None) -> Hearing:
     """A new start time marks the hearing rescheduled (keeping the old one) and moves a default registration
     deadline with it; reminders are planned again for the new deadlines."""
     hearing = Hearing.objects.select_for_update().get(pk=hearing.pk)
-    old_start = hearing.starts_at
+    old_start, old_status = hearing.starts_at, hearing.status
     for name, value in data.items():
         if name in HEARING_FIELDS:
             setattr(hearing, name, value)
@@ -87,10 +87,26 @@ def hearing_update(*, hearing: Hearing, data: dict, actor=None) -> Hearing:
     hearing.save()
     if hearing.starts_at != old_start:
         _refresh_estimates(hearing)
+    if hearing.starts_at != old_start or (hearing.status == Hearing.Status.CANCELLED and old_status != hearing.status):
+        _tell_change(hearing, actor)
     audit_record(organization=hearing.host, actor=actor, verb="hearing.updated", obj=hearing,
                  details={"fields": sorted(data)})
     _schedule_reminders(hearing)
     return hearing
+
+
+def _tell_change(hearing: Hearing, actor=None) -> None:
+    """Witnesses still on their way hear that the hearing moved or was cancelled (once per new start time)."""
+    cancelled = hearing.status == Hearing.Status.CANCELLED
+    when = local_text(hearing.starts_at, hearing.timezone)
+    for testimony in hearing.testimonies.exclude(status__in=workflow.FINAL).select_related("contact", "organization"):
+        notify(testimony=testimony, kind="hearing_cancelled" if cancelled else "hearing_rescheduled",
+               key="cancelled" if cancelled else f"rescheduled:{hearing.starts_at.isoformat()}",
+               subject=f"The {hearing.committee} Committee hearing is " + ("cancelled" if cancelled else "moved"),
+               body=(f"The {hearing.committee} Committee cancelled its hearing. We will tell you if it is "
+                     f"rescheduled." if cancelled else
+                     f"The {hearing.committee} Committee hearing is now on {when}. Registration closes "
+                     f"{local_text(hearing.registration_deadline, hearing.timezone)}."), actor=actor)
 
 
 def bill_add(*, hearing: Hearing, number: str, title: str = "", lco_number: str = "", order: int | None = None,

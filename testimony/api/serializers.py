@@ -46,6 +46,10 @@ class HearingSerializer(serializers.ModelSerializer):
     def validate(self, data):
         if self.instance is not None and "bills" in data:
             raise serializers.ValidationError({"bills": ["Add bills with POST /hearings/{id}/bills/."]})
+        starts_at = data.get("starts_at") or getattr(self.instance, "starts_at", None)
+        for name in ("registration_deadline", "written_deadline"):
+            if data.get(name) and starts_at and data[name] > starts_at:
+                raise serializers.ValidationError({name: ["must not be after the hearing starts"]})
         return data
 
 

@@ -280,3 +280,40 @@ def test_read_only_key_cannot_write(org_a):
     assert reader.get(f"/api/v1/hearings/{h.pk}/").status_code == 200
     assert reader.post(f"/api/v1/hearings/{h.pk}/testimonies/", {"person": {"given_name": "X"}},
                        format="json").status_code == 403
+
+
+def test_update_a_witness_coach_positions_and_notes(client_a, client_b, org_a):
+    from django.contrib.auth import get_user_model
+    from organizations.models import Membership
+
+    coach = get_user_model().objects.create(username="coach-a")
+    Membership.objects.create(user=coach, organization=org_a, role="organizer")
+    get_user_model().objects.create(username="stranger")
+    h = hearing(org_a)
+    t = witness(h, org_a)
+    url = f"/api/v1/testimonies/{t.pk}/"
+    updated = client_a.patch(url, {"coach": "coach-a", "review_notes": "needs a shorter opening",
+                                   "positions": [{"bill": "SB 1", "position": "neutral"}]}, format="json")
+    assert updated.status_code == 200, updated.content
+    body = updated.json()
+    assert body["coach"] == "coach-a" and body["positions"] == [{"bill": "SB 1", "position": "neutral"}]
+    assert body["review_notes"] == "needs a shorter opening"
+    refused = client_a.patch(url, {"coach": "stranger"}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_coach"
+    assert client_b.patch(url, {"review_notes": "mine now"}, format="json").status_code == 404
+    assert client_a.put(url, {}, format="json").status_code == 405
+
+
+def test_cancelled_or_moved_hearing_tells_witnesses_and_refuses_sign_ups(client_a, org_a):
+    h = hearing(org_a)
+    t = witness(h, org_a)
+    bad = client_a.patch(f"/api/v1/hearings/{h.pk}/", {"written_deadline": "2027-03-11T10:00:00-05:00"},
+                         format="json")
+    assert bad.status_code == 400 and "written_deadline" in bad.json()["error"]["fields"]
+    client_a.patch(f"/api/v1/hearings/{h.pk}/", {"starts_at": "2027-03-12T13:00:00-05:00"}, format="json")
+    moved = notices("testimony.hearing_rescheduled")
+    assert len(moved) == 1 and "March 12, 2027 at 1:00 PM EST" in next(iter(moved.values()))["body"]
+    client_a.patch(f"/api/v1/hearings/{h.pk}/", {"status": "cancelled"}, format="json")
+    assert {p["contact"] for p in notices("testimony.hearing_cancelled").values()} == {str(t.contact_id)}
+    late = client_a.post(f"/api/v1/hearings/{h.pk}/testimonies/", {"person": {"given_name": "Late"}}, format="json")
+    assert late.status_code == 409 and late.json()["error"]["code"] == "hearing_cancelled"
