@@ -24,3 +24,27 @@ def test_seed_demo_adds_the_funding_hearing_once():
 def test_testimony_follows_its_contact_through_merges():
     merging = pytest.importorskip("contacts.merging", reason="contacts.merging is not merged into this branch yet")
     assert "testimony.testimony.contact" in merging.registered()
+
+
+def test_admin_shows_staff_only_their_own_witnesses(org_a, org_b):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from organizations.models import Membership
+
+    from .builders import hearing, witness
+
+    h = hearing(org_a)
+    mine = witness(h, org_b, "Bea", "Bravo")
+    theirs = witness(h, org_a, "Al", "Alpha")
+    user = User.objects.create_user(username="bravo-admin", password="x-pw-123456", is_staff=True)
+    Membership.objects.create(user=user, organization=org_b, role="admin")
+    client = Client()
+    client.force_login(user)
+    listing = client.get("/admin/testimony/testimony/").content.decode()
+    assert "Bea Bravo" in listing and "Al Alpha" not in listing
+    assert client.get(f"/admin/testimony/testimony/{theirs.pk}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/testimony/testimony/{mine.pk}/change/").status_code == 200
+    page = client.get(f"/admin/testimony/hearing/{h.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode(), "seen, not editable"
+    assert client.post(f"/admin/testimony/hearing/{h.pk}/change/", {"committee": "Hijacked"}).status_code == 403
