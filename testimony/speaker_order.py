@@ -64,14 +64,22 @@ def match_names(entries: list[tuple[int, str]], candidates: list[Candidate]) -> 
     Exact: the whole name without accents, case or punctuation. Fuzzy: the same family name and a given name
     spelled alike (Jon/John, Ana/Anna) or an initial. Two equally good candidates leave the name unmatched, for
     a person to review."""
+    keyed = [(c, name_key(c.given_name + c.family_name), name_key(c.family_name)) for c in candidates]
+    by_family: dict[str, list] = {}
+    for item in keyed:
+        by_family.setdefault(item[2], []).append(item)
+    by_full = {}
+    for item in keyed:
+        by_full.setdefault(item[1], []).append(item)
     taken = set()
     matches = []
     for position, name in entries:
         given, family = split_name(name)
-        free = [c for c in candidates if c.key not in taken]
-        exact = [c for c in free if name_key(c.given_name + c.family_name) in
-                 {name_key(name), name_key(given + family)}]
-        fuzzy = [c for c in free if name_key(c.family_name) == name_key(family) and name_key(family)
+        keys = {name_key(name), name_key(given + family)}
+        exact = [c for key in keys for c, _, _ in by_full.get(key, []) if c.key not in taken]
+        exact = list({id(c): c for c in exact}.values())
+        family_key = name_key(family)
+        fuzzy = [c for c, _, _ in by_family.get(family_key, []) if family_key and c.key not in taken
                  and similar_names(given, c.given_name)]
         found, rule = (exact, "exact") if exact else (fuzzy, "fuzzy")
         match = Match(position, name)
