@@ -8,7 +8,9 @@ Visibility (DESIGN.md section 4) lives in the querysets:
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.db.models import Q
 from django.utils.timezone import now
 
@@ -132,7 +134,8 @@ class Testimony(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     hearing = models.ForeignKey(Hearing, on_delete=models.CASCADE, related_name="testimonies")
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="testimonies")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="testimonies",
+                                help_text="erasing the person (contacts) erases their testimony and drafts")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="testimonies",
                                      help_text="the recruiting organization")
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.IN_PERSON)
@@ -241,3 +244,11 @@ class SpeakerSlot(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["hearing", "position"], name="one_slot_per_position")]
+
+
+@receiver(post_delete, sender=TestimonyDraft)
+def _draft_file_delete(sender, instance, **kwargs):
+    """An erased person's (or a deleted testimony's) uploaded documents leave the disk too, once committed."""
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name))

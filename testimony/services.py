@@ -225,7 +225,7 @@ def testimony_update(*, testimony: Testimony, data: dict, actor=None) -> Testimo
 def registration_checklist(testimony: Testimony) -> dict:
     """What a witness needs to register themselves with the committee (the system never does it for them)."""
     hearing = testimony.hearing
-    bills = [f"{p.bill.number} ({p.position})" for p in testimony.positions.select_related("bill")]
+    bills = [f"{p.bill.number} ({p.position})" for p in testimony.positions.all()]  # prefetched by the API
     deadline = local_text(hearing.registration_deadline, hearing.timezone)
     mode = {"in_person": "in person", "zoom": "on Zoom", "phone": "by phone"}.get(testimony.mode, "")
     steps = [

@@ -122,3 +122,15 @@ def test_reminders_go_out_once_honouring_consent(org_a, settings):
     # the registration link went out when each consenting witness reached the registration step, once
     steps = Message.objects.filter(kind="testimony.registration_step", status="sent")
     assert {m.contact_id for m in steps} == {ready.contact_id, registered.contact_id}
+
+
+def test_deleting_a_person_deletes_their_testimony_and_uploaded_files(org_a):
+    from django.core.files.storage import default_storage
+
+    h = hearing(org_a)
+    t = witness(h, org_a)
+    draft = services.draft_add(testimony=t, upload=SimpleUploadedFile("t.pdf", two_page_pdf()))
+    assert default_storage.exists(draft.file.name)
+    t.contact.delete()  # what contacts' erasure does: the person and every row that points at them
+    assert not default_storage.exists(draft.file.name)
+    assert not type(t).objects.filter(pk=t.pk).exists()
