@@ -86,10 +86,11 @@ def test_sign_up_by_person_or_contact_goes_through_contact_upsert(client_a, org_
     assert by_id.status_code == 201 and by_id.json()["contact"] == data["contact"]
     for bad, field in [({"positions": [{"bill": "SB 99", "position": "support"}], "contact": data["contact"]},
                         "positions[0].bill"),
-                       ({"person": {"emails": [{"address": "nope"}]}}, "person.emails.0.address"),
+                       ({"person": {"emails": [{"address": "nope"}]}}, "person.emails"),
                        ({}, "non_field_errors")]:
         response = client_a.post(url, bad, format="json")
-        assert response.status_code == 400 and field in response.json()["error"]["fields"], response.content
+        fields = response.json()["error"]["fields"]
+        assert response.status_code == 400 and any(f.startswith(field) for f in fields), response.content
 
 
 def test_status_path_with_409s_consent_confirmation_and_history(client_a, org_a):
