@@ -28,7 +28,6 @@ class HearingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     queryset = Hearing.objects.prefetch_related("bills")
     serializer_class = s.HearingSerializer
     scope_family = "testimony"
-    ordering_fields = None
 
     def get_queryset(self):
         if self.action in MEMBER_ACTIONS or self.request.method in ("GET", "HEAD", "OPTIONS"):

@@ -318,3 +318,25 @@ def test_cancelled_or_moved_hearing_tells_witnesses_and_refuses_sign_ups(client_
     assert {p["contact"] for p in notices("testimony.hearing_cancelled").values()} == {str(t.contact_id)}
     late = client_a.post(f"/api/v1/hearings/{h.pk}/testimonies/", {"person": {"given_name": "Late"}}, format="json")
     assert late.status_code == 409 and late.json()["error"]["code"] == "hearing_cancelled"
+
+
+def test_speaker_order_upload_and_manual_placement(client_a, org_a):
+    h = hearing(org_a)
+    t = ready_to_register(witness(h, org_a, "Jane", "Roe"))
+    client_a.post(f"/api/v1/testimonies/{t.pk}/transition/", {"to": "registered", "confirmation": "ok"},
+                  format="json")
+    upload = SimpleUploadedFile("order.txt", "Speaker order\r\n1\tPat Official\r\n2\tROE, JANE\r\n".encode("utf-8-sig"))
+    body = client_a.post(f"/api/v1/hearings/{h.pk}/speaker-order/", {"file": upload}, format="multipart").json()
+    assert body["matched"] == 1 and [u["name"] for u in body["unmatched"]] == ["Pat Official"]
+    t.refresh_from_db()
+    assert (t.status, t.speaker_position) == ("in_speaker_order", 2)
+    assert tm.Hearing.objects.get(pk=h.pk).speaker_order_posted_at is not None
+    both = client_a.post(f"/api/v1/hearings/{h.pk}/speaker-order/", {"names": ["A"], "text": "B"}, format="json")
+    assert both.status_code == 400
+    # staff may also place a witness by hand from the transition endpoint (position required)
+    other = ready_to_register(witness(h, org_a, "Max", "Poe"))
+    url = f"/api/v1/testimonies/{other.pk}/transition/"
+    client_a.post(url, {"to": "registered", "confirmation": "ok"}, format="json")
+    assert client_a.post(url, {"to": "in_speaker_order"}, format="json").status_code == 400
+    placed = client_a.post(url, {"to": "in_speaker_order", "position": 7}, format="json").json()
+    assert placed["speaker_position"] == 7 and placed["estimated_start"] == "2027-03-10T11:18:00-05:00"
