@@ -134,3 +134,21 @@ def test_deleting_a_person_deletes_their_testimony_and_uploaded_files(org_a):
     t.contact.delete()  # what contacts' erasure does: the person and every row that points at them
     assert not default_storage.exists(draft.file.name)
     assert not type(t).objects.filter(pk=t.pk).exists()
+
+
+def test_reminders_can_be_planned_again_from_a_command(org_a):
+    import io
+
+    import django_rq
+    from django.core.management import call_command
+
+    now = timezone.now()
+    upcoming = hearing(org_a, starts_at=now + timedelta(days=5), registration_deadline=now + timedelta(days=4))
+    hearing(org_a, starts_at=now - timedelta(days=5))  # past: nothing to plan
+    django_rq.get_connection("default").flushdb()  # as if Redis lost its scheduled jobs
+    out = io.StringIO()
+    call_command("testimony_reminders", stdout=out)
+    assert out.getvalue().strip() == "2 reminder runs planned for 1 hearings"
+    scheduled = django_rq.get_queue("default").scheduled_job_registry.get_job_ids()
+    assert sorted(scheduled) == sorted(f"testimony-reminders-{upcoming.pk}-{int(at.timestamp())}" for at in (
+        upcoming.registration_deadline - timedelta(days=1), upcoming.registration_deadline - timedelta(hours=3)))
