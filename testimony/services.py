@@ -540,7 +540,8 @@ def hearing_summary(*, hearing: Hearing, organization) -> dict:
 def reminders_send(*, hearing: Hearing, now: datetime | None = None) -> dict:
     """Send every reminder that is due now: a day before and three hours before the registration deadline (to
     witnesses who will speak and have not registered) and the written deadline (to witnesses who have not
-    submitted), only to witnesses who consented to the public record (both steps make them public). Run outside a transaction (an rq job); messaging never sends a dedupe
+    submitted), only to witnesses who consented to the public record (both steps make them public). By email,
+    and by SMS to witnesses with an SMS opt-in (messaging checks both). Run outside a transaction (an rq job); messaging never sends a dedupe
     key twice, and the key carries the deadline, so a moved deadline gets its own reminders."""
     from .deadlines import reminder_times
 
@@ -573,6 +574,6 @@ def reminders_send(*, hearing: Hearing, now: datetime | None = None) -> dict:
                 body = (f"Written testimony for the {hearing.committee} Committee hearing is due {when}. Submit it "
                         f"(one document per bill) at {hearing.written_testimony_url or 'the committee page'}.")
             notify(testimony=testimony, kind=f"{name}_reminder", key=f"{name}:{label}:{deadline.isoformat()}",
-                   subject=subject, body=body)
+                   subject=subject, body=body, channels=("email", "sms"))
             sent += 1
     return {"sent": sent}

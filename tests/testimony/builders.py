@@ -8,10 +8,12 @@ from testimony import services
 NY = ZoneInfo("America/New_York")
 
 
-def person(given="Ana", family="Lopez", email=None, consents=()):
+def person(given="Ana", family="Lopez", email=None, consents=(), phone=None):
     body = {"given_name": given, "family_name": family}
     if email:
         body["emails"] = [{"address": email, "primary": True}]
+    if phone:
+        body["phones"] = [{"number": phone, "type": "mobile"}]
     if consents:
         body["consents"] = [{"channel": c, "status": s, "scope": "organization", "source": "form",
                              "text": f"I agree to {c}"} for c, s in consents]

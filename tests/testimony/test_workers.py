@@ -87,7 +87,8 @@ def test_reminders_go_out_once_honouring_consent(org_a, settings):
     now = timezone.now()
     h = hearing(org_a, registration_deadline=now + timedelta(hours=2), written_deadline=now + timedelta(hours=20),
                 written_testimony_url="https://cga.ct.gov/testimony")
-    ready = ready_to_register(witness(h, org_a, "Ana", "Ready"))
+    ready = ready_to_register(services.testimony_create(hearing=h, organization=org_a, person=person(
+        "Ana", "Ready", "ana@example.org", phone="+1 860 555 0199", consents=[("sms", "opt_in")])))
     opted_out = services.testimony_create(hearing=h, organization=org_a, person=person(
         "Oli", "Out", "oli@example.org", consents=[("email", "opt_out")]))
     opted_out = ready_to_register(opted_out)
@@ -99,7 +100,11 @@ def test_reminders_go_out_once_honouring_consent(org_a, settings):
 
     reminders_schedule(h.pk)
     run_worker_burst()
-    reminders = Message.objects.filter(kind__endswith="_reminder")
+    texts = Message.objects.filter(kind__endswith="_reminder", channel="sms")
+    assert {(m.contact_id, m.status) for m in texts} == {(ready.contact_id, "sent")} | {
+        (t.contact_id, "skipped_no_consent") for t in (opted_out, registered, written_only)}
+    assert texts.get(kind="testimony.registration_reminder", status="sent").to == "+18605550199"
+    reminders = Message.objects.filter(kind__endswith="_reminder", channel="email")
     sent = {(m.contact_id, m.kind, m.dedupe_key.split(":")[3]): m.status for m in reminders}
     assert sent == {
         # registration closes in 2 hours: the three-hour reminder (the day-before one is not sent late as well)
@@ -112,13 +117,13 @@ def test_reminders_go_out_once_honouring_consent(org_a, settings):
         (written_only.contact_id, "testimony.written_reminder", "day_before"): "sent",
     }
     assert no_public_consent.contact_id not in {key[0] for key in sent}
-    body = Message.objects.get(contact=ready.contact, kind="testimony.registration_reminder").body
+    body = Message.objects.get(contact=ready.contact, kind="testimony.registration_reminder", channel="email").body
     assert "https://cga.ct.gov/register" in body and "your own email" in body
 
     reminders_schedule(h.pk)  # planned again (a retry, a second scheduler): nothing goes out twice
     run_worker_burst()
-    assert reminders.count() == len(sent)
-    assert reminders.filter(status="sent").count() == 4
+    assert reminders.count() == len(sent) and texts.count() == 6
+    assert reminders.filter(status="sent").count() == 4 and texts.filter(status="sent").count() == 2
     # the registration link went out when each consenting witness reached the registration step, once
     steps = Message.objects.filter(kind="testimony.registration_step", status="sent")
     assert {m.contact_id for m in steps} == {ready.contact_id, registered.contact_id}
