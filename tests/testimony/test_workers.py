@@ -157,3 +157,22 @@ def test_reminders_can_be_planned_again_from_a_command(org_a):
     scheduled = django_rq.get_queue("default").scheduled_job_registry.get_job_ids()
     assert sorted(scheduled) == sorted(f"testimony-reminders-{upcoming.pk}-{int(at.timestamp())}" for at in (
         upcoming.registration_deadline - timedelta(days=1), upcoming.registration_deadline - timedelta(hours=3)))
+
+
+def test_parallel_draft_uploads_get_distinct_versions(org_a):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    t = witness(hearing(org_a), org_a)
+
+    def upload(n):
+        try:
+            return services.draft_add(testimony=t, text=f"draft from tab {n}").version
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        versions = sorted(pool.map(upload, range(8)))
+    assert versions == list(range(1, 9))
+    assert [tr.to_status for tr in t.transitions.all()] == ["recruited", "draft_received"]
