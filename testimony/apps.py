@@ -6,12 +6,9 @@ class TestimonyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # A witness follows their contact through merges (contacts.merging, issue 4). Until that registry is
-        # merged into this branch's base there is nothing to register with.
-        try:
-            from contacts import merging
-        except ImportError:
-            return
+        # a witness follows their contact through merges (and back on undo)
+        from contacts import merging
+
         from .models import Testimony
 
         merging.register(Testimony, "contact")

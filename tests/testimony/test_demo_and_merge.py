@@ -21,9 +21,25 @@ def test_seed_demo_adds_the_funding_hearing_once():
     assert len({t.organization_id for t in tm.Testimony.objects.all()}) == 5
 
 
-def test_testimony_follows_its_contact_through_merges():
-    merging = pytest.importorskip("contacts.merging", reason="contacts.merging is not merged into this branch yet")
+def test_testimony_follows_its_contact_through_merges_and_undo(org_a):
+    from contacts import merging
+
+    from .builders import hearing, witness
+
     assert "testimony.testimony.contact" in merging.registered()
+    first, second = hearing(org_a), hearing(org_a)
+    kept = witness(first, org_a, "Rosa", "Diaz", email="rosa@example.org")
+    moved = witness(second, org_a, "Rosa", "Diaz", email="rosa.d@example.org")
+    twin = witness(first, org_a, "Rosa", "Diaz", email="rosa.d@example.org")  # same person, same hearing
+    assert moved.contact_id == twin.contact_id != kept.contact_id
+    merge = merging.contacts_merge(organization=org_a, survivor=kept.contact, merged=moved.contact)
+    moved.refresh_from_db()
+    twin.refresh_from_db()
+    assert moved.contact_id == kept.contact_id, "the witness follows the surviving contact"
+    assert twin.contact_id != kept.contact_id, "one testimony per hearing: the twin stays on the merged contact"
+    merging.merge_undo(organization=org_a, merge=merge)
+    moved.refresh_from_db()
+    assert moved.contact_id == twin.contact_id
 
 
 def test_admin_shows_staff_only_their_own_witnesses(org_a, org_b):
