@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from events import views as event_views
+
 from . import views
 
 router = DefaultRouter(trailing_slash=True)
@@ -10,6 +12,9 @@ router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("events", event_views.EventViewSet, basename="event")
+router.register("shifts", event_views.ShiftViewSet, basename="shift")
+router.register("signups", event_views.SignupViewSet, basename="signup")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),
