@@ -146,8 +146,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
             signup = Signup.objects.filter(event=event, pk=data["signup"]).visible_to(self.organization).first()
             if signup is None:
                 raise NotFound("No such signup for this event.")
-        result = services.check_in(event=event, organization=self.organization, signup=signup,
-                                   contact=self._contact(data.get("contact")), person=data.get("person"),
+        contact = None
+        if data.get("contact"):  # someone signed up for this event (by anyone) or a contact the caller may write
+            signup_of = sharing.full_signups(event, self.organization).filter(contact_id=data["contact"]).first()
+            contact = signup_of.contact if signup_of else self._contact(data["contact"])
+        result = services.check_in(event=event, organization=self.organization, signup=signup, contact=contact, person=data.get("person"),
                                    shift=self._shift(event, data.get("shift")), actor=self.actor)
         return Response(signup_view(result.signup), status=201 if result.created else 200)
 

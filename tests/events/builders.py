@@ -6,9 +6,9 @@ from django.utils import timezone
 from events.services import event_create
 
 
-def make_event(host, *, days=7, hours=3, shifts=(), co_hosts=(), **fields):
-    """A published coalition event starting in `days` days at 14:00 UTC, lasting `hours` hours."""
-    start = (timezone.now() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+def make_event(host, *, days=7, hours=3, shifts=(), co_hosts=(), start=None, **fields):
+    """A published coalition event starting in `days` days (on the hour) or at `start`, lasting `hours` hours."""
+    start = start or (timezone.now() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
     data = {"kind": "rally", "title": "Rally at the Capitol", "starts_at": start,
             "ends_at": start + timedelta(hours=hours), "status": "published", "visibility": "coalition",
             "venue": "Connecticut State Capitol", "line1": "210 Capitol Ave", "city": "Hartford", "state": "CT",
