@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from messaging.services import send_once
 
-from . import services
+from . import schedule, services
 from .models import EventStatus, Signup, SignupStatus
 from .notices import render
 from .schedule import REMINDERS
@@ -47,6 +47,15 @@ def notify(signup_id: str, kind: str, token: str = "") -> list[str]:
     if kind != "cancelled" and signup.event.status == EventStatus.CANCELLED:
         return []
     return _send(signup, kind, token)
+
+
+def signed_up(signup_id: str, kind: str) -> list[str]:
+    """After a signup: its confirmation (or waitlist notice), then the reminders if the person has a place."""
+    sent = notify(signup_id, kind)
+    signup = _signup(signup_id)
+    if signup is not None and signup.status in (SignupStatus.REGISTERED, SignupStatus.CONFIRMED):
+        schedule.reminders(signup)
+    return sent
 
 
 def is_due(signup, which: str, now=None) -> bool:

@@ -186,14 +186,17 @@ class SignupResult:
 
 
 def _has_room(event: Event, shift: Shift | None, places: int, exclude=None) -> bool:
-    holding = Signup.objects.filter(event=event)
+    """Whether `places` more fit the event's and the shift's capacity (one query). Call with the event locked."""
+    if event.capacity is None and (shift is None or shift.capacity is None):
+        return True
+    holding = Signup.objects.filter(event=event, status__in=HOLDING)
     if exclude is not None:
         holding = holding.exclude(pk=exclude.pk)
-    if event.capacity is not None and _places(holding) + places > event.capacity:
+    taken = holding.aggregate(event=Coalesce(Sum(F("guests") + 1), 0),
+                              shift=Coalesce(Sum(F("guests") + 1, filter=Q(shift=shift)), 0))
+    if event.capacity is not None and taken["event"] + places > event.capacity:
         return False
-    if shift is not None and shift.capacity is not None and _places(holding.filter(shift=shift)) + places > shift.capacity:
-        return False
-    return True
+    return shift is None or shift.capacity is None or taken["shift"] + places <= shift.capacity
 
 
 def _clash(contact: Contact, event: Event, shift: Shift | None, exclude=None) -> Signup | None:
@@ -248,16 +251,19 @@ def signup_create(*, event: Event, organization, contact: Contact | None = None,
             contact = contact_upsert(organization=organization, person=person,
                                      source="walk_in" if walk_in else f"event_{source}", actor=actor).contact
         contact = resolve(contact)
-        event = Event.objects.select_for_update().get(pk=event.pk)
-        _check_open(event, walk_in=walk_in)
+        # the person first (one signup or overlap check per person at a time), then the event's places
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
         existing = Signup.objects.filter(contact=contact, event=event, shift=shift).first()
         if existing is not None and existing.status != SignupStatus.CANCELLED:
             return SignupResult(existing, False)
-        Contact.objects.select_for_update().filter(pk=contact.pk).first()  # one overlap check per person at a time
         if not override_overlap:
             other = _clash(contact, event, shift, exclude=existing)
             if other is not None:
                 raise _clash_error(other)
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        _check_open(event, walk_in=walk_in)
+        if shift is not None and shift.capacity is not None:
+            shift = Shift.objects.get(pk=shift.pk)  # its capacity as of the lock (shift_update holds it too)
         places = 1 + guests
         status = SignupStatus.ATTENDED if walk_in else (
             SignupStatus.REGISTERED if _has_room(event, shift, places, exclude=existing) else SignupStatus.WAITLISTED)
@@ -284,9 +290,7 @@ def signup_create(*, event: Event, organization, contact: Contact | None = None,
             event.check_in_started_at = timezone.now()
             schedule.no_shows(event)
         if not walk_in:
-            schedule.notify(signup, "waitlisted" if status == SignupStatus.WAITLISTED else "confirmation")
-            if status == SignupStatus.REGISTERED:
-                schedule.reminders(signup)
+            schedule.signed_up(signup, "waitlisted" if status == SignupStatus.WAITLISTED else "confirmation")
     return SignupResult(signup, True)
 
 

@@ -79,9 +79,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "view_kwargs": {"organization": self.organization}}
 
-    def _event(self, pk, write=False) -> Event:
+    def _event(self, pk, write=False, display=True) -> Event:
         queryset = Event.objects.writable_by(self.organization) if write else Event.objects.visible_to(self.organization)
-        event = events_for_display(queryset).filter(pk=pk).first()
+        event = (events_for_display(queryset) if display else queryset).filter(pk=pk).first()
         if event is None:
             raise NotFound()
         return event
@@ -119,7 +119,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
 
     @action(detail=True, methods=["get", "post"], url_path="signups", url_name="signups")
     def signups(self, request, pk=None):
-        event = self._event(pk)
+        event = self._event(pk, display=False)
         if request.method == "GET":
             queryset = sharing.full_signups(event, self.organization).select_related("contact", "recruited_by")
             if request.query_params.get("status"):

@@ -85,9 +85,9 @@ def test_door_staff_check_people_in_with_one_tap_in_headless_chromium(django_use
     try:
         for _ in range(150):
             try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         ARTIFACTS.mkdir(exist_ok=True)
         with _chromium() as p:
