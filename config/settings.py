@@ -178,6 +178,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"EventStatusEnum": "events.models.EventStatus",
+                            "SignupStatusEnum": "events.models.SignupStatus"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.

@@ -197,8 +197,9 @@ def signup_view(signup) -> dict:
     }
 
 
-class ViewSerializer(serializers.BaseSerializer):
-    """Renders through a view function (so the shape is written once); used for the OpenAPI schema too."""
+class ViewSerializer(serializers.Serializer):
+    """Renders through a view function (so the shape is written once); its declared fields describe that shape
+    for the OpenAPI schema."""
 
     view = None
 
@@ -206,9 +207,68 @@ class ViewSerializer(serializers.BaseSerializer):
         return type(self).view(instance, **self.context.get("view_kwargs", {}))
 
 
+class LocationSerializer(LocationInput):
+    pass
+
+
+class CoHostSerializer(serializers.Serializer):
+    organization = serializers.SlugField()
+    sharing = serializers.ChoiceField(choices=Sharing.choices)
+
+
+class ShiftSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(allow_null=True)
+    role = serializers.CharField()
+    registered_count = serializers.IntegerField()
+    is_full = serializers.BooleanField()
+    instructions = serializers.CharField(required=False, help_text="host and co-hosts only")
+
+
 class EventSerializer(ViewSerializer):
     view = staticmethod(event_view)
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    title = serializers.CharField()
+    description = serializers.CharField(help_text="sanitised HTML")
+    host = serializers.SlugField()
+    co_hosts = CoHostSerializer(many=True)
+    starts_at = serializers.DateTimeField(help_text="ISO 8601 with the offset of the event's time zone")
+    ends_at = serializers.DateTimeField()
+    timezone = serializers.CharField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    status = serializers.ChoiceField(choices=EventStatus.choices)
+    capacity = serializers.IntegerField(allow_null=True)
+    is_virtual = serializers.BooleanField()
+    location = LocationSerializer(allow_null=True)
+    address_registrants_only = serializers.BooleanField()
+    virtual_url = serializers.CharField(help_text="host and co-hosts only; registrants get it in their messages")
+    accessibility_notes = serializers.CharField()
+    registration_deadline = serializers.DateTimeField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    shifts = ShiftSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    modified_at = serializers.DateTimeField()
+
+
+class ReferrerSerializer(ReferrerInput):
+    pass
 
 
 class SignupSerializer(ViewSerializer):
     view = staticmethod(signup_view)
+    id = serializers.UUIDField()
+    event = serializers.UUIDField()
+    shift = serializers.UUIDField(allow_null=True)
+    contact = serializers.UUIDField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=SignupStatus.choices)
+    recruited_by = serializers.SlugField()
+    referrer = ReferrerSerializer()
+    source = serializers.ChoiceField(choices=SignupSource.choices)
+    guests = serializers.IntegerField()
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    modified_at = serializers.DateTimeField()

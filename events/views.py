@@ -1,6 +1,8 @@
 """The events API: thin views over events.services (DESIGN.md section 7 shapes)."""
 from django.db.models import F, FloatField, Prefetch, Q, Sum
 from django.db.models.functions import ACos, Cos, Coalesce, Least, Radians, Sin
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -14,8 +16,8 @@ from organizations.models import ApiKey, Organization
 
 from . import services, sharing
 from .models import HOLDING, Event, Shift, Signup, SignupSource
-from .serializers import (CheckInInput, EventInput, EventSerializer, ShiftInput, SignupInput, SignupSerializer,
-                          SignupStatusInput, event_view, shift_view, signup_view)
+from .serializers import (CheckInInput, EventInput, EventSerializer, ShiftInput, ShiftSerializer, SignupInput,
+                          SignupSerializer, SignupStatusInput, event_view, shift_view, signup_view)
 
 EARTH_MILES = 3958.8
 
@@ -86,11 +88,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
             raise NotFound()
         return event
 
+    @extend_schema(request=EventInput, responses={201: EventSerializer})
     def create(self, request):
         data = self._input(EventInput(data=request.data))
         event = services.event_create(organization=self.organization, data=data, actor=self.actor)
         return Response(event_view(self._event(event.pk), self.organization), status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=EventInput, responses=EventSerializer)
     def partial_update(self, request, pk=None):
         event = self._event(pk, write=True)
         data = self._input(EventInput(data=request.data, partial=True))
@@ -107,6 +111,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    @extend_schema(request=ShiftInput, responses=ShiftSerializer(many=True))
     @action(detail=True, methods=["get", "post"], url_path="shifts", url_name="shifts")
     def shifts(self, request, pk=None):
         if request.method == "GET":
@@ -117,6 +122,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         shift = services.shift_create(event=event, data=self._input(ShiftInput(data=request.data)), actor=self.actor)
         return Response(shift_view(shift, event.timezone, private=True), status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=SignupInput, responses=SignupSerializer)
     @action(detail=True, methods=["get", "post"], url_path="signups", url_name="signups")
     def signups(self, request, pk=None):
         event = self._event(pk, display=False)
@@ -135,6 +141,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
             override_overlap=data["override_overlap"] and self._is_staff())
         return Response(signup_view(result.signup), status=201 if result.created else 200)
 
+    @extend_schema(request=CheckInInput, responses=SignupSerializer)
     @action(detail=True, methods=["post"], url_path="check-in", url_name="check-in")
     def check_in(self, request, pk=None):
         event = self._event(pk)
@@ -154,6 +161,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
                                    shift=self._shift(event, data.get("shift")), actor=self.actor)
         return Response(signup_view(result.signup), status=201 if result.created else 200)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"], url_path="attendance", url_name="attendance")
     def attendance(self, request, pk=None):
         event = self._event(pk)
@@ -183,6 +191,7 @@ class ShiftViewSet(mixins.RetrieveModelMixin, TenantViewSet):
     """One shift: read it, change it or delete it (the host's)."""
 
     queryset = Shift.objects.all()
+    serializer_class = ShiftSerializer
     scope_family = "events"
 
     def get_queryset(self):
@@ -199,6 +208,7 @@ class ShiftViewSet(mixins.RetrieveModelMixin, TenantViewSet):
         return Response(shift_view(shift, shift.event.timezone,
                                    private=sharing.access(shift.event, self.organization) is not None))
 
+    @extend_schema(request=ShiftInput, responses=ShiftSerializer)
     def partial_update(self, request, pk=None):
         shift = self.get_object()
         serializer = ShiftInput(data=request.data, partial=True)
@@ -231,6 +241,7 @@ class SignupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
             queryset = queryset.filter(status__in=params["status"].split(","))
         return queryset
 
+    @extend_schema(request=SignupStatusInput, responses=SignupSerializer)
     def partial_update(self, request, pk=None):
         signup = self.get_object()
         serializer = SignupStatusInput(data=request.data)
@@ -242,6 +253,7 @@ class SignupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
                                             not isinstance(self.actor, ApiKey))
         return Response(signup_view(Signup.objects.select_related("contact", "recruited_by").get(pk=signup.pk)))
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"], url_path="reliability", url_name="reliability")
     def reliability(self, request):
         contact_id = request.query_params.get("contact")
