@@ -20,6 +20,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", 2000))
+#: person: each signup carries a person body (matched or created, as from a form); contact: a known contact id
+MODE = os.environ.get("BENCH_MODE", "person")
 SHIFTS = [("marshal", 100), ("check-in", 100), ("speaker", 20), ("greeter", 100)]
 
 
@@ -44,7 +46,16 @@ def setup():
         "shifts": [{"role": role, "starts_at": start, "ends_at": start + timedelta(hours=3), "capacity": cap}
                    for role, cap in SHIFTS]})
     keys = [api_key_create(organization=host, name=f"bench{i}")[1] for i in range(CLIENTS)]
-    return event, [str(s.pk) for s in event.shifts.order_by("role")], keys, run
+    contacts = []
+    if MODE == "contact":  # people known already: the signup path without contact matching
+        from contacts.inputs import PersonInput
+        from contacts.services import contact_upsert
+        for i in range(SIGNUPS):
+            person = PersonInput(data={"given_name": f"Vol{i}", "family_name": "Known",
+                                       "emails": [{"address": f"known{i}.{run}@example.org"}]})
+            person.is_valid(raise_exception=True)
+            contacts.append(str(contact_upsert(organization=host, person=person.validated_data).contact.pk))
+    return event, [str(s.pk) for s in event.shifts.order_by("role")], keys, run, contacts
 
 
 def serve(port):
@@ -64,7 +75,7 @@ def serve(port):
 
 def main():
     from config.embedded import free_port
-    event, shifts, keys, run = setup()
+    event, shifts, keys, run, contacts = setup()
     port = free_port()
     server = serve(port)
     url = f"http://127.0.0.1:{port}/api/v1/events/{event.pk}/signups/"
@@ -77,9 +88,9 @@ def main():
         session.headers["Authorization"] = f"Token {key}"
         barrier.wait()
         for i in counter:
-            body = {"person": {"given_name": f"Vol{i}", "family_name": "Bench",
-                               "emails": [{"address": f"vol{i}.{run}@example.org"}]},
-                    "shift": shifts[i % len(shifts)], "referrer": {"utm_source": "bench"}}
+            who = {"contact": contacts[i]} if contacts else {"person": {
+                "given_name": f"Vol{i}", "family_name": f"Bench{i}", "emails": [{"address": f"vol{i}.{run}@example.org"}]}}
+            body = {**who, "shift": shifts[i % len(shifts)], "referrer": {"utm_source": "bench"}}
             response = session.post(url, json=body, timeout=60)
             with lock:
                 if response.status_code != 201:
@@ -111,6 +122,8 @@ def main():
             overbooked.append((shift.role, shift.n, shift.capacity))
     capacity = sum(cap for _, cap in SHIFTS)
     rate = len(statuses) and sum(statuses.values()) / elapsed
+    print(f"mode: {MODE} (signup bodies carry {'a person' if MODE == 'person' else 'a contact id'}); "
+          f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"signups: {sum(statuses.values())} from {CLIENTS} concurrent clients in {elapsed:.2f} s "
           f"-> {rate:.0f} signups/s (target >= 200)")
     print(f"registered: {statuses.get('registered', 0)} (places: {capacity}), "
