@@ -82,7 +82,7 @@ def seed(context: dict) -> None:
         for slug, count in (("conncan", 3), ("e4e-ct", 2), ("faithacts", 2), ("ccsa", 1), ("ssfp", 1)):
             for person in _people(orgs[slug], slug, count):
                 signup_create(event=rally, organization=orgs[slug], contact=person,
-                              shift=shifts[roles[i % len(roles)]], source="form",
+                              shift=shifts[roles[i % len(roles)]], source="form", notify=False,
                               referrer={"utm_source": slug, "utm_medium": "email", "utm_campaign": "capitol-rally"})
                 i += 1
     if not Event.objects.filter(host=orgs["faithacts"], title="Phone bank: call your legislator").exists():

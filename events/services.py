@@ -239,9 +239,10 @@ def _check_open(event: Event, *, walk_in=False):
 def signup_create(*, event: Event, organization, contact: Contact | None = None, person: dict | None = None,
                   shift: Shift | None = None, source: str = SignupSource.API, guests: int = 0,
                   referrer: dict | None = None, actor=None, override_overlap: bool = False,
-                  walk_in: bool = False) -> SignupResult:
+                  walk_in: bool = False, notify: bool = True) -> SignupResult:
     """Register a person for an event (and shift). The same person and shift again returns the existing signup.
-    Full -> waitlisted. `organization` is who recruited the person."""
+    Full -> waitlisted. `organization` is who recruited the person. `notify=False` (demo data, imports of past
+    signups) sends no confirmation and schedules no reminders."""
     if shift is not None and shift.event_id != event.pk:
         raise DomainError("invalid_shift", "That shift belongs to another event.", field="shift")
     if shift is None and event.shifts.exists() and not walk_in:
@@ -289,7 +290,7 @@ def signup_create(*, event: Event, organization, contact: Contact | None = None,
             Event.objects.filter(pk=event.pk).update(check_in_started_at=timezone.now())
             event.check_in_started_at = timezone.now()
             schedule.no_shows(event)
-        if not walk_in:
+        if notify and not walk_in:
             schedule.signed_up(signup, "waitlisted" if status == SignupStatus.WAITLISTED else "confirmation")
     return SignupResult(signup, True)
 
