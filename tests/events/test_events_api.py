@@ -297,3 +297,27 @@ def test_no_shows_after_check_in_and_reliability_across_the_coalition(org_a, org
     assert figure == {"contact": str(ana.pk), "attended": 2, "committed": 2, "reliability": 1.0}
     assert client_a.get(f"/api/v1/signups/reliability/?contact={ben.pk}").json()["reliability"] == 0.0
     assert client_a.get("/api/v1/signups/reliability/?contact=nope").status_code == 400
+
+
+@pytest.mark.django_db
+def test_guests_take_places_and_foreign_contacts_and_shifts_are_refused(org_a, org_b, client_a, client_b):
+    event = make_event(org_a, capacity=3, shifts=[("marshal", 0, 1, None)])
+    other = make_event(org_a, days=9, shifts=[("speaker", 0, 1, 2)])
+    shift = event.shifts.get()
+    family = make_person(org_a, "Ana", email="ana@example.org")
+    single = make_person(org_a, "Ben", email="ben@example.org")
+    url = f"/api/v1/events/{event.pk}/signups/"
+    assert client_a.post(url, {"contact": str(family.pk), "shift": str(shift.pk), "guests": 2}).json()["status"] == \
+        "registered"
+    assert client_a.post(url, {"contact": str(single.pk), "shift": str(shift.pk)}).json()["status"] == "waitlisted"
+    wrong_shift = client_a.post(url, {"contact": str(single.pk), "shift": str(other.shifts.get().pk)})
+    assert wrong_shift.status_code == 400 and "shift" in wrong_shift.json()["error"]["fields"]
+    bravo_only = make_person(org_b, "Cy", email="cy@example.org")  # held by bravo, not shared
+    assert client_a.post(url, {"contact": str(bravo_only.pk), "shift": str(shift.pk)}).status_code == 404
+    assert client_a.post(url, {"contact": "not-a-uuid", "shift": str(shift.pk)}).status_code == 400
+    assert client_a.delete(f"/api/v1/events/{event.pk}/").status_code == 409
+    empty = make_event(org_a, days=12)
+    assert client_b.delete(f"/api/v1/events/{empty.pk}/").status_code == 404
+    assert client_a.delete(f"/api/v1/events/{empty.pk}/").status_code == 204
+    report = client_a.get(f"/api/v1/events/{event.pk}/attendance/").json()
+    assert report["places_taken"] == 3 and report["capacity"] == 3

@@ -108,3 +108,26 @@ def test_moved_event_reschedules_reminders_and_tells_people_and_waitlist_promoti
     assert kinds(contact=ben, kind="events.cancelled") == [("events.cancelled", "email", "sent"),
                                                            ("events.cancelled", "sms", "skipped_no_consent")]
     assert sum("Cancelled: Rally" in m for m in outbox.mails()) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_no_show_sweep_runs_in_a_real_worker_at_the_end_of_an_event_that_used_check_in(org_a, outbox):
+    start = timezone.now() - timedelta(hours=1)
+    event = make_event(org_a, start=start, hours=2)
+    came, missed = (make_person(org_a, name, email=f"{name.lower()}@example.org") for name in ("Came", "Missed"))
+    client = client_for(org_a)
+    for person in (came, missed):
+        assert client.post(f"/api/v1/events/{event.pk}/signups/", {"contact": str(person.pk)}).status_code == 201
+    assert client.post(f"/api/v1/events/{event.pk}/check-in/", {"contact": str(came.pk)}).status_code == 201
+    queue = django_rq.get_queue("default")
+    assert len(queue.scheduled_job_registry.get_job_ids()) == 1, "the sweep waits for the end"
+    run_worker_burst()
+    assert Signup.objects.get(contact=missed).status == "registered", "not before the end"
+    # the event ends early: the sweep is scheduled again for the new end, which has passed, and runs now
+    ended = client.patch(f"/api/v1/events/{event.pk}/", {"ends_at": (timezone.now() - timedelta(minutes=1)).isoformat()})
+    assert ended.status_code == 200, ended.content
+    run_worker_burst()
+    assert Signup.objects.get(contact=missed).status == "no_show"
+    assert Signup.objects.get(contact=came).status == "attended"
+    assert client.get(f"/api/v1/signups/reliability/?contact={missed.pk}").json()["reliability"] == 0.0
