@@ -172,7 +172,7 @@ class Signup(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="signups")
     shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="signups")
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="signups")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="signups")  # erasure removes them
     status = models.CharField(max_length=12, choices=SignupStatus.choices, db_index=True)
     recruited_by = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recruited_signups")
     source = models.CharField(max_length=10, choices=SignupSource.choices, default=SignupSource.API)

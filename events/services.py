@@ -419,7 +419,9 @@ def mark_no_shows(*, event_id, now=None) -> int:
 def reliability(contact: Contact) -> dict:
     """Across the coalition: attended / committed, where committed = signups whose outcome is known
     (attended or no_show). None when nothing is known yet."""
-    counts = Signup.objects.filter(contact=resolve(contact)).aggregate(
+    survivor = resolve(contact)
+    # signups a merge could not move (a twin on the same shift) stay on the merged contact: count them too
+    counts = Signup.objects.filter(Q(contact=survivor) | Q(contact__merged_into=survivor)).aggregate(
         attended=Count("pk", filter=Q(status=SignupStatus.ATTENDED)),
         no_show=Count("pk", filter=Q(status=SignupStatus.NO_SHOW)))
     committed = counts["attended"] + counts["no_show"]

@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                 ('checked_in_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
                 ('modified_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signups', to='contacts.contact')),
+                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signups', to='contacts.contact')),
                 ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signups', to='events.event')),
                 ('recruited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recruited_signups', to='organizations.organization')),
                 ('shift', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='signups', to='events.shift')),
