@@ -247,10 +247,14 @@ def signup_create(*, event: Event, organization, contact: Contact | None = None,
         raise DomainError("invalid_shift", "That shift belongs to another event.", field="shift")
     if shift is None and event.shifts.exists() and not walk_in:
         raise DomainError("shift_required", "This event has shifts: choose one.", field="shift")
-    with transaction.atomic():
-        if contact is None:
+    _check_open(event, walk_in=walk_in)  # early, so a closed event creates no contact (checked again locked)
+    if contact is None:
+        # its own transaction: contact writes serialise on the coalition's change-feed lock, which must not be
+        # held while this signup waits for the event row
+        with transaction.atomic():
             contact = contact_upsert(organization=organization, person=person,
                                      source="walk_in" if walk_in else f"event_{source}", actor=actor).contact
+    with transaction.atomic():
         contact = resolve(contact)
         # the person first (one signup or overlap check per person at a time), then the event's places
         Contact.objects.select_for_update().filter(pk=contact.pk).first()
