@@ -73,6 +73,30 @@ def serve(port):
     raise SystemExit("gunicorn did not start")
 
 
+def _tree_cpu(root) -> float:
+    """user+system CPU seconds of a process and its children (live ones)."""
+    import psutil
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _postmaster():
+    """The PostgreSQL server process behind DATABASE_URL (its backends are its children)."""
+    import psutil
+    from django.conf import settings
+    port = int(settings.DATABASES["default"]["PORT"] or 5432)
+    for conn in psutil.net_connections("tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+            return psutil.Process(conn.pid)
+    return None
+
+
 def main():
     from config.embedded import free_port
     event, shifts, keys, run, contacts = setup()
@@ -104,11 +128,15 @@ def main():
     try:
         for _ in range(20):  # warm the workers' connections before the clock starts
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        import psutil
+        gunicorn, postgres = psutil.Process(server.pid), _postmaster()
+        cpu_before = (_tree_cpu(gunicorn), _tree_cpu(postgres) if postgres else 0.0)
         barrier.wait()
         started = time.perf_counter()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        cpu_after = (_tree_cpu(gunicorn), _tree_cpu(postgres) if postgres else 0.0)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -130,6 +158,12 @@ def main():
           f"waitlisted: {statuses.get('waitlisted', 0)}, errors: {len(errors)}")
     print(f"overbooked shifts: {len(overbooked)} {overbooked or ''}".rstrip())
     print(f"ratio to target: {rate / 200:.2f}x")
+    done = max(1, sum(statuses.values()))
+    app_ms, db_ms = ((after - before) * 1000 / done for before, after in zip(cpu_before, cpu_after))
+    cores = os.cpu_count()
+    print(f"server CPU per signup: {app_ms + db_ms:.1f} ms (gunicorn {app_ms:.1f} ms + PostgreSQL {db_ms:.1f} ms); "
+          f"on {cores} otherwise idle cores that is about {cores * 1000 / (app_ms + db_ms):.0f} signups/s "
+          "(an estimate from CPU time, not a measurement)")
     if errors:
         print("first errors:", errors[:3])
     if overbooked or errors or statuses.get("registered", 0) != min(capacity, SIGNUPS):
