@@ -199,15 +199,21 @@ def _has_room(event: Event, shift: Shift | None, places: int, exclude=None) -> b
     return shift is None or shift.capacity is None or taken["shift"] + places <= shift.capacity
 
 
-def _clash(contact: Contact, event: Event, shift: Shift | None, exclude=None) -> Signup | None:
-    """Another active signup of the person whose time overlaps this one."""
+def _candidates(contact: Contact, event: Event):
+    """The person's signups that matter to a new signup for `event`: its own (any status) and the active ones."""
+    return list(Signup.objects.filter(Q(event=event) | Q(status__in=ACTIVE), contact=contact)
+                .select_related("event", "shift"))
+
+
+def _clash(contact: Contact, event: Event, shift: Shift | None, exclude=None, signups=None) -> Signup | None:
+    """Another active signup of the person (not on a cancelled event) whose time overlaps this one."""
     starts_at, ends_at = (shift or event).starts_at, (shift or event).ends_at
-    others = Signup.objects.filter(contact=contact, status__in=ACTIVE).annotate(
-        s=Coalesce("shift__starts_at", "event__starts_at"), e=Coalesce("shift__ends_at", "event__ends_at")).filter(
-        s__lt=ends_at, e__gt=starts_at).exclude(event__status=EventStatus.CANCELLED).select_related("event", "shift")
-    if exclude is not None:
-        others = others.exclude(pk=exclude.pk)
-    return others.first()
+    for other in _candidates(contact, event) if signups is None else signups:
+        window = other.shift or other.event
+        if (other.status in ACTIVE and other.event.status != EventStatus.CANCELLED and
+                (exclude is None or other.pk != exclude.pk) and window.starts_at < ends_at and window.ends_at > starts_at):
+            return other
+    return None
 
 
 def _clash_error(other: Signup) -> Conflict:
@@ -258,17 +264,21 @@ def signup_create(*, event: Event, organization, contact: Contact | None = None,
         contact = resolve(contact)
         # the person first (one signup or overlap check per person at a time), then the event's places
         Contact.objects.select_for_update().filter(pk=contact.pk).first()
-        existing = Signup.objects.filter(contact=contact, event=event, shift=shift).first()
+        signups = _candidates(contact, event)
+        existing = next((x for x in signups if x.event_id == event.pk and x.shift_id == (shift.pk if shift else None)),
+                        None)
         if existing is not None and existing.status != SignupStatus.CANCELLED:
             return SignupResult(existing, False)
         if not override_overlap:
-            other = _clash(contact, event, shift, exclude=existing)
+            other = _clash(contact, event, shift, exclude=existing, signups=signups)
             if other is not None:
                 raise _clash_error(other)
-        event = Event.objects.select_for_update().get(pk=event.pk)
+        if shift is not None:  # one query: lock the event row, read the shift as of the lock
+            shift = Shift.objects.select_related("event").select_for_update(of=("event",)).get(pk=shift.pk)
+            event = shift.event
+        else:
+            event = Event.objects.select_for_update().get(pk=event.pk)
         _check_open(event, walk_in=walk_in)
-        if shift is not None and shift.capacity is not None:
-            shift = Shift.objects.get(pk=shift.pk)  # its capacity as of the lock (shift_update holds it too)
         places = 1 + guests
         status = SignupStatus.ATTENDED if walk_in else (
             SignupStatus.REGISTERED if _has_room(event, shift, places, exclude=existing) else SignupStatus.WAITLISTED)
