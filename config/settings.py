@@ -183,7 +183,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"EventStatusEnum": "events.models.EventStatus",
-                            "SignupStatusEnum": "events.models.SignupStatus"},
+                            "SignupStatusEnum": "events.models.SignupStatus",
+                            "EventKindEnum": "events.models.EventKind",
+                            "EventVisibilityEnum": "events.models.Visibility",
+                            "HearingVisibilityEnum": "testimony.models.Hearing.Visibility",
+                            "DraftKindEnum": "testimony.models.TestimonyDraft.Kind",
+                            "ContactChangeKindEnum": "contacts.models.ContactChange.KINDS"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.
