@@ -6,6 +6,7 @@ units lose their designator ("Apt", "Unit", "#"). A raw line that has no parts y
 """
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import usaddress
 
@@ -25,6 +26,7 @@ _NOT_WORD = re.compile(r"[^A-Z0-9 ]+")
 _DIGITS = re.compile(r"(\d+)")
 
 
+@lru_cache(maxsize=65536)
 def normalise_street(street: str) -> str:
     """'Main Street' -> 'MAIN ST'; 'north  elm avenue' -> 'N ELM AVE'."""
     words = _NOT_WORD.sub(" ", (street or "").upper()).split()
@@ -41,6 +43,7 @@ def normalise_street(street: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=65536)
 def parse_number(number: str) -> tuple[int, str] | None:
     """'12' -> (12, ''), '12a' -> (12, 'A'), '12-14' -> (12, ''); None when there is no house number."""
     match = _NUMBER.match((number or "").upper())
@@ -49,6 +52,7 @@ def parse_number(number: str) -> tuple[int, str] | None:
     return int(match.group(1)), match.group(2)
 
 
+@lru_cache(maxsize=65536)
 def normalise_unit(unit: str) -> str:
     """'Apt 3b' -> '3B', '#3' -> '3', 'Unit 12' -> '12'."""
     words = _NOT_WORD.sub(" ", (unit or "").upper().replace("#", " # ")).split()
@@ -62,6 +66,7 @@ def unit_sort_key(unit: str) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in _DIGITS.split(unit) if part)
 
 
+@lru_cache(maxsize=65536)
 def normalise_zip(postal_code: str) -> str:
     digits = re.sub(r"\D", "", postal_code or "")
     return digits[:5] if len(digits) >= 5 else ""
