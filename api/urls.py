@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from turfs import api as turfs_api
+
 from . import views
 
 router = DefaultRouter(trailing_slash=True)
@@ -10,6 +12,10 @@ router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("turf-cuts", turfs_api.TurfCutViewSet, basename="turf-cut")
+router.register("turfs", turfs_api.TurfViewSet, basename="turf")
+router.register("call-lists", turfs_api.CallListViewSet, basename="call-list")
+router.register("canvass-results", turfs_api.CanvassResultViewSet, basename="canvass-result")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),

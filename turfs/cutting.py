@@ -94,6 +94,13 @@ class Household:
         """The block-face proxy: ZIP, street, side (number parity) and hundred-block."""
         return (self.zip, self.street, self.number % 2, self.number // 100) if self.parsed else self.key
 
+    @property
+    def door_key(self) -> str:
+        """The door as a string: "number|STREET|unit|ZIP" (turfs.selectors.door_key gives the same)."""
+        if not self.parsed:
+            return "?|" + "|".join(str(part) for part in self.key[1:])
+        return f"{self.number}{self.suffix}|{self.street}|{self.unit}|{self.zip}"
+
     def order_key(self) -> tuple:
         return (self.number if self.parsed else -1, self.suffix, unit_sort_key(self.unit), self.key)
 

@@ -1,0 +1,200 @@
+"""Reads for turf and call lists: the segment (always inside Contact.objects.visible_to), and what of each
+person the caller may use — the rules of contacts.sharing applied in bulk:
+
+- a street address (and its coordinates) only when the caller holds the person and supplied that address
+  itself; another member's shared contact shows only city/state/ZIP, so it cannot be put on a walk sheet and
+  is reported as unplaced ("street address not shared with your organization");
+- a phone when the caller holds the person and supplied it, or when the person opted in to sharing sms or call
+  with the coalition;
+- consent per channel: an opt-out at the organization or coalition scope wins over any opt-in.
+"""
+from django.db.models import Q
+
+from contacts.models import Consent, Contact, ContactAddress, ContactPhone, OrganizationContact, Tag
+from organizations.errors import DomainError
+
+from .addresses import normalise_street, normalise_unit, normalise_zip, parse_number
+from .cutting import Place
+from .models import CanvassResult, TurfStop
+
+SEGMENT_FILTERS = {"tags", "towns", "zips", "contacts", "consent"}
+NOT_YET = {"events", "testimony"}  # the events app has not landed on this branch's main yet
+CONSENT_CHANNELS = {"email", "sms", "call", "mail"}
+
+
+def _strings(segment, key) -> list[str]:
+    value = segment.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise DomainError("invalid_segment", f"{key} must be a list of non-empty strings", field=f"segment.{key}")
+    return [v.strip() for v in value]
+
+
+def segment_contacts(organization, segment: dict):
+    """The contacts of a segment, as a queryset inside what `organization` may see. Raises a 400 for unknown
+    filters, unknown tags, or contact ids the organization cannot see."""
+    if not isinstance(segment, dict):
+        raise DomainError("invalid_segment", "segment must be an object of filters", field="segment")
+    unknown = set(segment) - SEGMENT_FILTERS
+    if unknown & NOT_YET:
+        raise DomainError("unsupported_filter", "event and testimony filters need the events app, not available "
+                          "yet", field=f"segment.{sorted(unknown & NOT_YET)[0]}")
+    if unknown:
+        raise DomainError("invalid_segment", f"unknown filter {sorted(unknown)[0]!r}; use one of "
+                          f"{', '.join(sorted(SEGMENT_FILTERS))}", field=f"segment.{sorted(unknown)[0]}")
+    contacts = Contact.objects.visible_to(organization)
+    if "tags" in segment:
+        names = _strings(segment, "tags")
+        tags = list(Tag.objects.visible_to(organization).filter(name__in=names))
+        missing = sorted(set(names) - {t.name for t in tags})
+        if missing:
+            raise DomainError("unknown_tag", f"no tag named {missing[0]!r}", field="segment.tags")
+        contacts = contacts.filter(taggings__tag__in=tags)
+    if "towns" in segment:
+        town_q = Q()
+        for town in _strings(segment, "towns"):
+            town_q |= Q(addresses__city__iexact=town)
+        contacts = contacts.filter(town_q)
+    if "zips" in segment:
+        zip_q = Q()
+        for code in _strings(segment, "zips"):
+            if not normalise_zip(code):
+                raise DomainError("invalid_segment", f"{code!r} is not a ZIP code", field="segment.zips")
+            zip_q |= Q(addresses__postal_code__startswith=normalise_zip(code))
+        contacts = contacts.filter(zip_q)
+    if "contacts" in segment:
+        ids = _strings(segment, "contacts")
+        try:
+            visible = set(str(pk) for pk in Contact.objects.visible_to(organization).filter(pk__in=ids)
+                          .values_list("pk", flat=True))
+        except Exception:  # malformed uuid
+            raise DomainError("invalid_segment", "contacts must be contact ids", field="segment.contacts")
+        if len(visible) != len(set(ids)):
+            raise DomainError("contacts_not_visible", "the segment names contacts your organization cannot see",
+                              field="segment.contacts", status=400)
+        contacts = contacts.filter(pk__in=ids)
+    if "consent" in segment:
+        channel = segment["consent"]
+        if channel not in CONSENT_CHANNELS:
+            raise DomainError("invalid_segment", f"consent must be one of {', '.join(sorted(CONSENT_CHANNELS))}",
+                              field="segment.consent")
+        ids = list(contacts.values_list("pk", flat=True).distinct())
+        states = consent_states(ids, organization, channel)
+        contacts = contacts.filter(pk__in=[pk for pk in ids if states.get(pk) == "opt_in"])
+    return contacts.distinct()
+
+
+def consent_states(contact_ids, organization, channel: str) -> dict:
+    """{contact id: "opt_in" | "opt_out"} for the channel as it applies to `organization` (absent: unknown)."""
+    latest = {}
+    rows = (Consent.objects.filter(contact_id__in=contact_ids, channel=channel)
+            .filter(Q(scope="coalition") | Q(scope="organization", organization=organization))
+            .order_by("captured_at", "recorded_at").values_list("contact_id", "scope", "status"))
+    for contact_id, scope, status in rows:
+        latest[(contact_id, scope)] = status
+    states = {}
+    for (contact_id, _scope), status in latest.items():
+        if status == "opt_out" or contact_id not in states:
+            states[contact_id] = status
+    return states
+
+
+def door_key(number: str, street: str, unit: str, postal_code: str) -> str:
+    """The same door as the cut sees it (turfs.cutting households), as a string."""
+    parsed = parse_number(number)
+    if parsed is None or not normalise_street(street):
+        return ""
+    return f"{parsed[0]}{parsed[1]}|{normalise_street(street)}|{normalise_unit(unit)}|{normalise_zip(postal_code)}"
+
+
+def places_for_cut(organization, contacts, exclude_do_not_contact: bool = True):
+    """(places, unplaced, excluded): the people of the segment with the address the caller may use.
+    Excluded: people who refused at the door, people whose address was reported moved or wrong (that address
+    only), and with `exclude_do_not_contact` people opted out of mail (the in-person channel) for the caller."""
+    ids = list(contacts.values_list("pk", flat=True))
+    held = set(OrganizationContact.objects.filter(organization=organization, contact_id__in=ids)
+               .values_list("contact_id", flat=True))
+    addresses = {}
+    for row in (ContactAddress.objects.filter(contact_id__in=ids).order_by("contact_id", "-primary", "id")
+                .values("contact_id", "line1", "line2", "postal_code", "number", "street", "unit", "latitude",
+                        "longitude", "precision", "supplied_by")):
+        usable = row["contact_id"] in held and organization.pk in row["supplied_by"]
+        current = addresses.get(row["contact_id"])
+        if current is None or (usable and not current[0]):
+            addresses[row["contact_id"]] = (usable, row)
+    refused, moved = set(), set()
+    for contact_id, code, key in (CanvassResult.objects.filter(
+            organization=organization, code__in=["refused", "moved", "wrong_address"])
+            .values_list("contact_id", "code", "household_key")):
+        if code == "refused":
+            refused.add(contact_id)
+        else:
+            moved.add((contact_id, key))
+    opted_out = set()
+    if exclude_do_not_contact:
+        opted_out = {pk for pk, state in consent_states(ids, organization, "mail").items() if state == "opt_out"}
+    places, unplaced, excluded = [], [], []
+    for pk in sorted(ids, key=str):
+        ref = str(pk)
+        if pk in refused or pk in opted_out:
+            excluded.append({"contact": ref, "reason": "refused at the door" if pk in refused else "opted out"})
+            continue
+        found = addresses.get(pk)
+        if found is None:
+            unplaced.append({"contact": ref, "reason": "no address", "address": ""})
+            continue
+        usable, a = found
+        if not usable:
+            unplaced.append({"contact": ref, "reason": "street address not shared with your organization",
+                             "address": a["postal_code"]})
+            continue
+        if (pk, door_key(a["number"], a["street"], a["unit"], a["postal_code"])) in moved:
+            excluded.append({"contact": ref, "reason": "moved or wrong address reported at this address"})
+            continue
+        places.append(Place(ref=ref, number=a["number"], street=a["street"], unit=a["unit"], zip=a["postal_code"],
+                            lat=a["latitude"], lon=a["longitude"], precision=a["precision"],
+                            line=" ".join(part for part in (a["line1"], a["line2"]) if part)))
+    return places, unplaced, excluded
+
+
+def callable_people(organization, contacts) -> list[dict]:
+    """People of the segment with a phone the caller may see and a call opt-in, sorted for callers (by ZIP, so a
+    caller's list is local, then family and given name)."""
+    ids = list(contacts.values_list("pk", flat=True))
+    states = consent_states(ids, organization, "call")
+    ids = [pk for pk in ids if states.get(pk) == "opt_in"]
+    held = set(OrganizationContact.objects.filter(organization=organization, contact_id__in=ids)
+               .values_list("contact_id", flat=True))
+    shared_phone = set()
+    for contact_id, channel, status in (Consent.objects.filter(contact_id__in=ids, scope="coalition",
+                                                               channel__in=["sms", "call"])
+                                        .order_by("captured_at", "recorded_at")
+                                        .values_list("contact_id", "channel", "status")):
+        (shared_phone.add if status == "opt_in" else shared_phone.discard)((contact_id, channel))
+    shared = {pk for pk, _channel in shared_phone}
+    phones = {}
+    for contact_id, number, supplied_by in (ContactPhone.objects.filter(contact_id__in=ids)
+                                            .order_by("contact_id", "-primary", "id")
+                                            .values_list("contact_id", "number", "supplied_by")):
+        visible = (contact_id in held and organization.pk in supplied_by) or contact_id in shared
+        if visible and contact_id not in phones:
+            phones[contact_id] = number
+    zips = dict(ContactAddress.objects.filter(contact_id__in=list(phones)).order_by("contact_id", "primary", "-id")
+                .values_list("contact_id", "postal_code"))
+    people = []
+    for contact in Contact.objects.filter(pk__in=list(phones)).only("given_name", "family_name"):
+        people.append({"contact": str(contact.pk), "name": str(contact), "given_name": contact.given_name,
+                       "family_name": contact.family_name, "phone": phones[contact.pk],
+                       "postal_code": (zips.get(contact.pk) or "")[:5]})
+    people.sort(key=lambda p: (p["postal_code"], p["family_name"].casefold(), p["given_name"].casefold(),
+                               p["contact"]))
+    return people
+
+
+def stop_people(stops) -> dict:
+    """{contact id: "Given Family"} for the people at the given stops."""
+    ids = {pk for stop in stops for pk in stop.contacts}
+    return {c.pk: str(c) for c in Contact.objects.filter(pk__in=ids).only("given_name", "family_name")}
+
+
+def stops_of(turf):
+    return TurfStop.objects.filter(turf=turf).order_by("position")
