@@ -209,12 +209,16 @@ class TurfViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
         if request.method == "GET":
             page = self.paginate_queryset(CanvassResult.objects.filter(turf=turf).order_by("created_at", "id"))
             return self.get_paginated_response(CanvassResultSerializer(page, many=True).data)
-        body = request.data if isinstance(request.data, dict) and "results" in request.data else {
-            "results": [request.data]}
-        params = ResultsSerializer(data=body)
-        params.is_valid(raise_exception=True)
-        items = [{**item, **{k: str(item[k]) for k in ("contact", "canvasser_contact") if item.get(k)}}
-                 for item in params.validated_data["results"]]
+        raw = request.data["results"] if isinstance(request.data, dict) and "results" in request.data else [
+            request.data]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= 500:
+            raise serializers.ValidationError({"results": ["give a list of 1 to 500 results"]})
+        checked = [ResultSerializer(data=item) for item in raw]
+        errors = [{} if item.is_valid() else item.errors for item in checked]
+        if any(errors):
+            raise serializers.ValidationError({"results": errors})  # paths like results[3].code
+        items = [{**item.validated_data, **{k: str(item.validated_data[k]) for k in ("contact", "canvasser_contact")
+                                            if item.validated_data.get(k)}} for item in checked]
         recorded = services.turf_results_record(turf=turf, organization=self.organization, results=items)
         turf.refresh_from_db()
         return Response({"results": CanvassResultSerializer(recorded, many=True).data,

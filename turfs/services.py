@@ -161,7 +161,7 @@ def turf_results_record(*, turf: Turf, organization, results: list[dict]) -> lis
             raise DomainError("unknown_stop", "no such stop on this turf", field=f"{where}.stop")
         people = stop.contacts
         if item.get("contact"):
-            if item["contact"] not in stop.contacts:
+            if item["contact"] not in {str(pk) for pk in stop.contacts}:
                 raise DomainError("not_at_this_door", "that person is not listed at this door",
                                   field=f"{where}.contact")
             people = [item["contact"]]
