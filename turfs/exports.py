@@ -54,16 +54,18 @@ def walk_sheet_pdf(*, turf, stops, organization_name: str, volunteer: str = "") 
     pdf.setTitle(f"Walk sheet - turf {turf.number}")
     names = stop_people(stops)
     cut = turf.cut
+    labels = BOX_LABELS + [f"Q{i}" for i in range(1, min(len(cut.survey), 5) + 1)]
     y = _header(pdf, turf, cut, organization_name, volunteer)
     y = _sketch_map(pdf, stops, y)
-    y = _legend(pdf, y)
+    y = _legend(pdf, y, labels)
     for stop in stops:
         people = [names.get(pk, "") for pk in stop.contacts] or [""]
         needed = 16 + 13 * len(people)
         if y - needed < MARGIN:
+            _footer(pdf, turf)
             pdf.showPage()
             y = PAGE_H - MARGIN
-            y = _legend(pdf, y)
+            y = _legend(pdf, y, labels)
         pdf.setFont("Helvetica-Bold", 9)
         address = stop.label + ("  (approximate location)" if stop.approximate else "")
         pdf.drawString(MARGIN, y - 10, f"{stop.position}. {address}")
@@ -71,12 +73,13 @@ def walk_sheet_pdf(*, turf, stops, organization_name: str, volunteer: str = "") 
             y -= 13
             pdf.setFont("Helvetica", 9)
             pdf.drawString(MARGIN + 14, y - 10, person[:48])
-            _boxes(pdf, MARGIN + 3.3 * inch, y - 11, len(BOX_LABELS))
+            _boxes(pdf, MARGIN + 3.3 * inch, y - 11, len(labels))
         y -= 17
         pdf.setStrokeGray(0.8)
         pdf.line(MARGIN, y, PAGE_W - MARGIN, y)
         pdf.setStrokeGray(0)
-    _survey(pdf, cut.survey, y)
+    _survey(pdf, turf, cut.survey, y)
+    _footer(pdf, turf)
     pdf.save()
     return buffer.getvalue()
 
@@ -135,14 +138,15 @@ def _sketch_map(pdf, stops, y) -> float:
 BOX_LABELS = ["NH", "RF", "TK", "MV", "WA", "1", "2", "3", "4", "5"]
 
 
-def _legend(pdf, y) -> float:
-    """Column heads over the boxes: NH not home, RF refused, TK talked, MV moved, WA wrong address; support."""
+def _legend(pdf, y, labels) -> float:
+    """Column heads over the boxes: NH not home, RF refused, TK talked, MV moved, WA wrong address; support;
+    one box per survey question (Q1..Q5) for a short answer."""
     pdf.setFont("Helvetica", 7)
     pdf.drawString(MARGIN, y - 8, "Door / people  (NH not home, RF refused, TK talked, MV moved, WA wrong address; "
-                   "support 1 strong no - 5 strong yes)")
+                   "support 1 strong no - 5 strong yes; Q1.. survey answers)")
     y -= 10
     x = MARGIN + 3.3 * inch
-    for i, label in enumerate(BOX_LABELS):
+    for i, label in enumerate(labels):
         pdf.drawCentredString(x + 12 * i + 4.5, y - 8, label)
     return y - 10
 
@@ -152,10 +156,16 @@ def _boxes(pdf, x, y, count):
         pdf.rect(x + 12 * i, y, 9, 9)
 
 
-def _survey(pdf, survey, y):
+def _footer(pdf, turf):
+    pdf.setFont("Helvetica", 7)
+    pdf.drawRightString(PAGE_W - MARGIN, MARGIN / 2, f"turf {turf.number} - page {pdf.getPageNumber()}")
+
+
+def _survey(pdf, turf, survey, y):
     if not survey:
         return
     if y - 30 - 14 * len(survey) < MARGIN:
+        _footer(pdf, turf)
         pdf.showPage()
         y = PAGE_H - MARGIN
     pdf.setFont("Helvetica-Bold", 10)
@@ -166,6 +176,7 @@ def _survey(pdf, survey, y):
         choices = question.get("choices") or []
         text = f"Q{number}. {question['question']}" + (f"   [{' / '.join(choices)}]" if choices else "")
         if y - 14 < MARGIN:
+            _footer(pdf, turf)
             pdf.showPage()
             y = PAGE_H - MARGIN
             pdf.setFont("Helvetica", 9)
