@@ -2,10 +2,6 @@
 import csv
 import io
 
-from reportlab.lib.pagesizes import letter
-from reportlab.lib.units import inch
-from reportlab.pdfgen import canvas
-
 from .geo import Projection
 from .selectors import stop_people
 
@@ -42,15 +38,18 @@ def call_list_csv(call_lists) -> str:
 
 # ------------------------------------------------------------------------------------------------ PDF
 
-PAGE_W, PAGE_H = letter
-MARGIN = 0.5 * inch
+INCH = 72.0  # PDF points
+PAGE_W, PAGE_H = 8.5 * INCH, 11 * INCH  # US letter
+MARGIN = 0.5 * INCH
 
 
 def walk_sheet_pdf(*, turf, stops, organization_name: str, volunteer: str = "") -> bytes:
     """A printable walk sheet: header, a sketch map of the stops in walk order, the doors with the people at
     each and boxes for result codes and support, then the survey questions."""
+    from reportlab.pdfgen import canvas  # imported on use: keeps the API's start-up light
+
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=letter, pageCompression=1)
+    pdf = canvas.Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
     pdf.setTitle(f"Walk sheet - turf {turf.number}")
     names = stop_people(stops)
     cut = turf.cut
@@ -73,7 +72,7 @@ def walk_sheet_pdf(*, turf, stops, organization_name: str, volunteer: str = "") 
             y -= 13
             pdf.setFont("Helvetica", 9)
             pdf.drawString(MARGIN + 14, y - 10, person[:48])
-            _boxes(pdf, MARGIN + 3.3 * inch, y - 11, len(labels))
+            _boxes(pdf, MARGIN + 3.3 * INCH, y - 11, len(labels))
         y -= 17
         pdf.setStrokeGray(0.8)
         pdf.line(MARGIN, y, PAGE_W - MARGIN, y)
@@ -100,7 +99,7 @@ def _header(pdf, turf, cut, organization_name, volunteer) -> float:
 
 def _sketch_map(pdf, stops, y) -> float:
     """The stops projected to the page, joined in walk order, numbered; north up; a 100 m scale bar."""
-    height, width = 2.6 * inch, PAGE_W - 2 * MARGIN
+    height, width = 2.6 * INCH, PAGE_W - 2 * MARGIN
     top, left = y, MARGIN
     pdf.rect(left, top - height, width, height)
     if not stops:
@@ -145,7 +144,7 @@ def _legend(pdf, y, labels) -> float:
     pdf.drawString(MARGIN, y - 8, "Door / people  (NH not home, RF refused, TK talked, MV moved, WA wrong address; "
                    "support 1 strong no - 5 strong yes; Q1.. survey answers)")
     y -= 10
-    x = MARGIN + 3.3 * inch
+    x = MARGIN + 3.3 * INCH
     for i, label in enumerate(labels):
         pdf.drawCentredString(x + 12 * i + 4.5, y - 8, label)
     return y - 10
