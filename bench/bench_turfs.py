@@ -3,7 +3,10 @@ and total walking distance against the naive cut (sort by ZIP, street, number; c
 
 Run alone: `.venv/bin/python -m bench turfs` (pure Python, needs no database). The cut timed here is the whole
 of what the rq job computes (households, bisection, walk order, quality report); the job adds the database
-reads and one bulk write around it.
+reads and one bulk write around it. Under `make bench` (DATABASE_URL and REDIS_URL of throwaway servers) the
+100,000-door town is also loaded as contacts and cut by a real `rqworker --burst`, timed from the job's
+started_at to finished_at. It needs DATABASE_URL/REDIS_URL in the environment (as `make bench` sets them for
+throwaway servers) and leaves its "bench-..." coalition behind (audit events are append-only).
 """
 import os
 import random
@@ -66,5 +69,54 @@ def main():
               f"naive {naive / 1000:.1f} km, naive/cut {naive / total:.2f}x")
 
 
+def worker_bench(households: int = 100_000):
+    """The whole job inside a real worker: read the segment, cut, write every turf and stop."""
+    import subprocess
+    import uuid
+
+    import django
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from contacts.models import Contact, ContactAddress, OrganizationContact
+    from jobs.models import Job
+    from organizations.models import Coalition, Organization
+    from turfs.models import TurfCut
+    from turfs.services import turf_cut_start
+
+    call_command("migrate", verbosity=0)
+    places = town(households)
+    tag = uuid.uuid4().hex[:8]
+    coalition = Coalition.objects.create(name=f"bench {tag}", slug=f"bench-{tag}")
+    org = Organization.objects.create(coalition=coalition, slug=f"bench-{tag}", name="Bench", short_name="bench")
+    started = time.perf_counter()
+    with transaction.atomic():
+        contacts = Contact.objects.bulk_create([Contact(coalition=coalition, given_name=p.ref, family_name="Bench")
+                                                for p in places], batch_size=5000)
+        OrganizationContact.objects.bulk_create([OrganizationContact(organization=org, contact=c)
+                                                 for c in contacts], batch_size=5000)
+        ContactAddress.objects.bulk_create([ContactAddress(
+            contact=c, line1=f"{p.number} {p.street}", line2=p.unit, postal_code=p.zip, number=p.number,
+            street=p.street.upper(), unit=p.unit, latitude=p.lat, longitude=p.lon, precision="exact", parsed=True,
+            primary=True, supplied_by=[org.pk]) for c, p in zip(contacts, places)], batch_size=5000)
+    print(f"worker: loaded {len(places)} contacts in {time.perf_counter() - started:.1f} s (setup, not timed)")
+    with transaction.atomic():
+        cut = turf_cut_start(organization=org, actor=None, segment={"zips": ["06106"]}, target=TARGET)
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, str(root / "manage.py"), "rqworker", "--burst", "default"], cwd=root,
+                   check=True, capture_output=True)
+    job = Job.objects.get(pk=cut.job_id)
+    cut = TurfCut.objects.get(pk=cut.pk)
+    seconds = (job.finished_at - job.started_at).total_seconds()
+    print(f"worker: job {job.status}; {cut.stats.get('households')} doors -> {cut.stats.get('turfs')} turfs in "
+          f"{seconds:.2f} s inside the worker; goal <= 10 s; phases {cut.stats.get('timings')}")
+
+
 if __name__ == "__main__":
     main()
+    if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
+        worker_bench(int(os.environ.get("BENCH_TURF_WORKER_SIZE", "100000")))
+    else:
+        print("worker: skipped (no DATABASE_URL / REDIS_URL; run under `make bench`)")

@@ -71,11 +71,21 @@ def turf_cut_run(*, turf_cut_id, progress) -> dict:
     if cut.cut_at:
         return _summary(cut)
     progress(5, "reading the segment")
+    clock = [time.perf_counter()]
+    timings = {}
+
+    def lap(name):
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     contacts = segment_contacts(cut.organization, cut.segment)
     places, unplaced, excluded = places_for_cut(cut.organization, contacts, cut.exclude_do_not_contact)
+    lap("read_s")
     progress(10, f"cutting {len(places)} people")
     result = cutting.cut(places, cut.target, cut.keep_buildings_whole,
                          progress=lambda pct, msg="": progress(10 + pct * 0.75, msg))
+    lap("cut_s")
     progress(88, f"writing {len(result.turfs)} turfs")
     with transaction.atomic():
         cut = TurfCut.objects.select_for_update().get(pk=cut.pk)
@@ -95,7 +105,8 @@ def turf_cut_run(*, turf_cut_id, progress) -> dict:
         pause = float(os.environ.get(FAULT_PAUSE_ENV) or 0)
         if pause:
             time.sleep(pause)
-        cut.stats = {**result.stats, "excluded_people": len(excluded), "excluded": excluded,
+        lap("write_s")
+        cut.stats = {**result.stats, "excluded_people": len(excluded), "excluded": excluded, "timings": timings,
                      "approximate": result.approximate, "unparsed": result.unparsed,
                      "unplaced_people": len(unplaced) + len(result.unplaced)}
         cut.unplaced = unplaced + [{"contact": u.ref, "reason": u.reason, "address": u.address}
