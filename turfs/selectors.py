@@ -9,9 +9,10 @@ person the caller may use — the rules of contacts.sharing applied in bulk:
 - consent per channel: an opt-out at the organization or coalition scope wins over any opt-in.
 """
 from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Left
 
-from contacts.models import Consent, Contact, ContactAddress, ContactPhone, OrganizationContact, Tag
+from contacts.api import ContactFilter
+from contacts.models import Consent, Contact, ContactAddress, ContactPhone, OrganizationContact, Tag, Tagging
 from organizations.errors import DomainError
 
 from .addresses import normalise_street, normalise_unit, normalise_zip, parse_number
@@ -43,25 +44,27 @@ def segment_contacts(organization, segment: dict):
         raise DomainError("invalid_segment", f"unknown filter {sorted(unknown)[0]!r}; use one of "
                           f"{', '.join(sorted(SEGMENT_FILTERS))}", field=f"segment.{sorted(unknown)[0]}")
     contacts = Contact.objects.visible_to(organization)
+    # Exists() filters, no joins: one row per contact without DISTINCT, and plans that stay sane at 100,000s
     if "tags" in segment:
         names = _strings(segment, "tags")
         tags = list(Tag.objects.visible_to(organization).filter(name__in=names))
         missing = sorted(set(names) - {t.name for t in tags})
         if missing:
             raise DomainError("unknown_tag", f"no tag named {missing[0]!r}", field="segment.tags")
-        contacts = contacts.filter(taggings__tag__in=tags)
+        contacts = contacts.filter(Exists(Tagging.objects.filter(contact=OuterRef("pk"), tag__in=tags)))
     if "towns" in segment:
         town_q = Q()
         for town in _strings(segment, "towns"):
-            town_q |= Q(addresses__city__iexact=town)
-        contacts = contacts.filter(town_q)
+            town_q |= Q(city__iexact=town)
+        contacts = contacts.filter(Exists(ContactAddress.objects.filter(town_q, contact=OuterRef("pk"))))
     if "zips" in segment:
-        zip_q = Q()
-        for code in _strings(segment, "zips"):
-            if not normalise_zip(code):
-                raise DomainError("invalid_segment", f"{code!r} is not a ZIP code", field="segment.zips")
-            zip_q |= Q(addresses__postal_code__startswith=normalise_zip(code))
-        contacts = contacts.filter(zip_q)
+        zips = [normalise_zip(code) for code in _strings(segment, "zips")]
+        if not all(zips):
+            raise DomainError("invalid_segment", "zips must be 5-digit ZIP codes", field="segment.zips")
+        # Left(..., 5) rather than a prefix match: per contact, never a scan of the ZIP index (bad plans on
+        # freshly loaded tables made that quadratic)
+        contacts = contacts.filter(Exists(ContactAddress.objects.annotate(zip5=Left("postal_code", 5)).filter(
+            zip5__in=zips, contact=OuterRef("pk"))))
     if "contacts" in segment:
         ids = _strings(segment, "contacts")
         try:
@@ -73,15 +76,28 @@ def segment_contacts(organization, segment: dict):
             raise DomainError("contacts_not_visible", "the segment names contacts your organization cannot see",
                               field="segment.contacts", status=400)
         contacts = contacts.filter(pk__in=ids)
-    if "consent" in segment:
-        channel = segment["consent"]
-        if channel not in CONSENT_CHANNELS:
-            raise DomainError("invalid_segment", f"consent must be one of {', '.join(sorted(CONSENT_CHANNELS))}",
-                              field="segment.consent")
-        ids = list(contacts.values_list("pk", flat=True).distinct())
-        states = consent_states(ids, organization, channel)
-        contacts = contacts.filter(pk__in=[pk for pk in ids if states.get(pk) == "opt_in"])
-    return contacts.distinct()
+    if "consent" in segment:  # the contacts API's own rule: channel[:opt_in|opt_out], current state
+        value = segment["consent"]
+        channel, _, wanted = value.partition(":") if isinstance(value, str) else ("", "", "")
+        if channel not in CONSENT_CHANNELS or (wanted or "opt_in") not in ("opt_in", "opt_out"):
+            raise DomainError("invalid_segment", "consent must be channel[:opt_in|opt_out], channel one of "
+                              f"{', '.join(sorted(CONSENT_CHANNELS))}", field="segment.consent")
+        contacts = _SegmentFilter.for_organization(organization).filter_consent(contacts, "consent", value)
+    return contacts
+
+
+class _SegmentFilter(ContactFilter):
+    """The contacts API's filters, for an organization instead of a request."""
+
+    @classmethod
+    def for_organization(cls, organization):
+        instance = cls(data={}, queryset=Contact.objects.none())
+        instance._organization = organization
+        return instance
+
+    @property
+    def organization(self):
+        return self._organization
 
 
 def consent_states(contact_ids, organization, channel: str) -> dict:

@@ -342,3 +342,23 @@ def test_a_read_only_key_cannot_cut(org_a):
     reader = client_for(org_a, scopes=["turfs:read"])
     response = reader.post("/api/v1/turf-cuts/", {"segment": {"zips": ["06106"]}}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_consent_filter_and_do_not_contact_option(org_a, client_a):
+    lat, lon = at(0, 0)
+    yes = person(org_a, "Yes", line1="10 Main St", lat=lat, lon=lon, tags=["c"],
+                 consents=[("mail", "opt_in", "organization")])
+    no = person(org_a, "No", line1="12 Main St", lat=lat, lon=lon, tags=["c"],
+                consents=[("mail", "opt_out", "organization")])
+    unknown = person(org_a, "Unknown", line1="14 Main St", lat=lat, lon=lon, tags=["c"])
+
+    def placed(cut):
+        return {str(pk) for s in TurfStop.objects.filter(turf__cut_id=cut["id"]) for pk in s.contacts}
+
+    assert placed(cut_now(client_a, segment={"tags": ["c"], "consent": "mail"})) == {str(yes.pk)}
+    assert placed(cut_now(client_a, segment={"tags": ["c"]})) == {str(yes.pk), str(unknown.pk)}
+    assert placed(cut_now(client_a, segment={"tags": ["c"]}, exclude_do_not_contact=False)) == {
+        str(yes.pk), str(no.pk), str(unknown.pk)}
+    bad = client_a.post("/api/v1/turf-cuts/", {"segment": {"consent": "pigeon"}}, format="json")
+    assert bad.status_code == 400 and "segment.consent" in bad.json()["error"]["fields"]
