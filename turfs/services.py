@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Contact
+from contacts.pgcopy import copy_insert
 from jobs.services import job_enqueue
 from organizations.errors import DomainError
 from organizations.services import audit_record
@@ -91,17 +92,17 @@ def turf_cut_run(*, turf_cut_id, progress) -> dict:
         cut = TurfCut.objects.select_for_update().get(pk=cut.pk)
         if cut.cut_at:  # an earlier attempt committed just before its worker died
             return _summary(cut)
-        turfs = Turf.objects.bulk_create([Turf(
+        turfs = [Turf(
             organization_id=cut.organization_id, cut=cut, number=t.number, doors=t.doors, people=t.people,
             distance_m=round(t.distance_m, 1), remainder=t.remainder,
             latitude=sum(h.lat for h in t.stops) / t.doors, longitude=sum(h.lon for h in t.stops) / t.doors)
-            for t in result.turfs])
-        TurfStop.objects.bulk_create([TurfStop(
+            for t in result.turfs]
+        copy_insert(Turf, turfs)  # COPY: several times faster than bulk_create for 100,000 stops
+        copy_insert(TurfStop, [TurfStop(
             turf=turf, position=position, household_key=h.door_key, label=h.label,
             number=f"{h.number}{h.suffix}" if h.parsed else "", street=h.street, unit=h.unit, postal_code=h.zip,
-            latitude=h.lat, longitude=h.lon, approximate=h.approximate, contacts=[uuid.UUID(r) for r in h.refs])
-            for turf, t in zip(turfs, result.turfs) for position, h in enumerate(t.stops, start=1)],
-            batch_size=5000)
+            latitude=h.lat, longitude=h.lon, approximate=h.approximate, contacts=h.refs)
+            for turf, t in zip(turfs, result.turfs) for position, h in enumerate(t.stops, start=1)])
         pause = float(os.environ.get(FAULT_PAUSE_ENV) or 0)
         if pause:
             time.sleep(pause)
