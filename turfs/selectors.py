@@ -8,7 +8,7 @@ person the caller may use — the rules of contacts.sharing applied in bulk:
   with the coalition;
 - consent per channel: an opt-out at the organization or coalition scope wins over any opt-in.
 """
-from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Cast, Left
 
 from contacts.api import ContactFilter
@@ -130,16 +130,16 @@ def places_for_cut(organization, contacts, exclude_do_not_contact: bool = True):
     only), and with `exclude_do_not_contact` people opted out of mail (the in-person channel) for the caller.
     One pass over the segment's addresses (ids as text, tuples): this is most of the job's reading time."""
     in_segment = contacts.values("pk")  # a subquery: no list of ids sent back to PostgreSQL
-    held = OrganizationContact.objects.filter(organization=organization, contact_id=OuterRef("contact_id"))
-    usable = ExpressionWrapper(Q(supplied_by__contains=[organization.pk]) & Exists(held),
+    held = OrganizationContact.objects.filter(organization=organization, contact_id=OuterRef("pk"))
+    usable = ExpressionWrapper(Q(addresses__supplied_by__contains=[organization.pk]) & Exists(held),
                                output_field=BooleanField())
-    rows = (ContactAddress.objects.filter(contact_id__in=in_segment)
-            .annotate(usable=usable, ref=Cast("contact_id", CharField()))
-            .order_by("contact_id", "-usable", "-primary", "id")
-            .values_list("ref", "usable", "line1", "line2", "postal_code", "number", "street", "unit", "latitude",
-                         "longitude", "precision"))
-    without_address = [str(pk) for pk in contacts.filter(~Exists(ContactAddress.objects.filter(
-        contact_id=OuterRef("pk")))).values_list("pk", flat=True)]
+    # one pass: every contact of the segment with its addresses (LEFT JOIN: none gives one row of NULLs)
+    rows = (contacts.annotate(ref=Cast("pk", CharField()), usable=usable)
+            .order_by("pk", F("usable").desc(nulls_last=True), F("addresses__primary").desc(nulls_last=True),
+                      "addresses__id")
+            .values_list("ref", "usable", "addresses__id", "addresses__line1", "addresses__line2",
+                         "addresses__postal_code", "addresses__number", "addresses__street", "addresses__unit",
+                         "addresses__latitude", "addresses__longitude", "addresses__precision"))
     refused, moved = set(), set()
     for contact_id, code, key in (CanvassResult.objects.filter(
             organization=organization, code__in=["refused", "moved", "wrong_address"])
@@ -153,13 +153,15 @@ def places_for_cut(organization, contacts, exclude_do_not_contact: bool = True):
                     if state == "opt_out"}
     places, unplaced, excluded = [], [], []
     previous = None
-    for ref, ok, line1, line2, postal_code, number, street, unit, lat, lon, precision in rows.iterator(
-            chunk_size=10000):
+    for (ref, ok, address_id, line1, line2, postal_code, number, street, unit, lat, lon,
+         precision) in rows.iterator(chunk_size=10000):
         if ref == previous:
             continue  # the first row of a contact is its best address: usable, then primary
         previous = ref
         if ref in refused:
             excluded.append({"contact": ref, "reason": "refused at the door or opted out"})
+        elif address_id is None:
+            unplaced.append({"contact": ref, "reason": "no address", "address": ""})
         elif not ok:
             unplaced.append({"contact": ref, "reason": "street address not shared with your organization",
                              "address": postal_code})
@@ -168,11 +170,6 @@ def places_for_cut(organization, contacts, exclude_do_not_contact: bool = True):
         else:
             places.append(Place(ref=ref, number=number, street=street, unit=unit, zip=postal_code, lat=lat,
                                 lon=lon, precision=precision, line=f"{line1} {line2}".strip()))
-    for ref in without_address:
-        if ref in refused:
-            excluded.append({"contact": ref, "reason": "refused at the door or opted out"})
-        else:
-            unplaced.append({"contact": ref, "reason": "no address", "address": ""})
     unplaced.sort(key=lambda u: u["contact"])
     excluded.sort(key=lambda u: u["contact"])
     return places, unplaced, excluded

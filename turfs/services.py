@@ -1,9 +1,10 @@
 """Writes for turf: starting and running cuts, call lists, assignment, canvass results. Keyword-only."""
+import io
 import os
 import time
 import uuid
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -97,12 +98,8 @@ def turf_cut_run(*, turf_cut_id, progress) -> dict:
             distance_m=round(t.distance_m, 1), remainder=t.remainder,
             latitude=sum(h.lat for h in t.stops) / t.doors, longitude=sum(h.lon for h in t.stops) / t.doors)
             for t in result.turfs]
-        copy_insert(Turf, turfs)  # COPY: several times faster than bulk_create for 100,000 stops
-        copy_insert(TurfStop, [TurfStop(
-            turf=turf, position=position, household_key=h.door_key, label=h.label,
-            number=f"{h.number}{h.suffix}" if h.parsed else "", street=h.street, unit=h.unit, postal_code=h.zip,
-            latitude=h.lat, longitude=h.lon, approximate=h.approximate, contacts=h.refs)
-            for turf, t in zip(turfs, result.turfs) for position, h in enumerate(t.stops, start=1)])
+        copy_insert(Turf, turfs)  # COPY: several times faster than bulk_create
+        _copy_stops(turfs, result.turfs)
         pause = float(os.environ.get(FAULT_PAUSE_ENV) or 0)
         if pause:
             time.sleep(pause)
@@ -116,6 +113,27 @@ def turf_cut_run(*, turf_cut_id, progress) -> dict:
         cut.save(update_fields=["stats", "unplaced", "cut_at"])
     progress(100, f"{len(result.turfs)} turfs of about {cut.target} doors")
     return _summary(cut)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+STOP_COLUMNS = ["turf_id", "position", "household_key", "label", "number", "street", "unit", "postal_code",
+                "latitude", "longitude", "approximate", "contacts", "last_result"]
+
+
+def _copy_stops(turfs, cut_turfs) -> None:
+    """COPY every stop in one statement, rows built as text directly (100,000 model instances cost seconds)."""
+    lines = []
+    for turf, t in zip(turfs, cut_turfs):
+        turf_id = str(turf.pk)
+        for position, h in enumerate(t.stops, start=1):
+            number = f"{h.number}{h.suffix}" if h.parsed else ""
+            text = "\t".join(value.translate(_COPY_ESCAPES) for value in (
+                h.door_key, h.label, number, h.street, h.unit, h.zip))
+            lines.append(f"{turf_id}\t{position}\t{text}\t{h.lat!r}\t{h.lon!r}\t{'t' if h.approximate else 'f'}"
+                         f"\t{{{','.join(h.refs)}}}\t\n")
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {TurfStop._meta.db_table} ({', '.join(STOP_COLUMNS)}) FROM STDIN",
+                           io.StringIO("".join(lines)))
 
 
 def _summary(cut: TurfCut) -> dict:
