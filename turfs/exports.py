@@ -15,8 +15,9 @@ def walk_list_csv(turfs_with_stops) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(WALK_COLUMNS)
+    turfs_with_stops = list(turfs_with_stops)
+    names = stop_people([stop for _turf, stops in turfs_with_stops for stop in stops])  # one query
     for turf, stops in turfs_with_stops:
-        names = stop_people(stops)
         for stop in stops:
             for contact in stop.contacts:
                 writer.writerow([turf.number, stop.position, stop.label, stop.unit, stop.postal_code,
