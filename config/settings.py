@@ -71,16 +71,19 @@ INSTALLED_APPS = [
     "django_rq",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "organizations",
     "jobs",
     "contacts",
     "events",
+    "webforms",
     "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
@@ -206,6 +211,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Embedded forms (webforms/): CORS only on the public form endpoint, per form (webforms.cors).
+CORS_URLS_REGEX = r"^/api/public/forms/"
+CORS_ALLOWED_ORIGINS = []
+FORMS_RATE_PER_IP = os.environ.get("FORMS_RATE_PER_IP", "30/min")
+FORMS_RATE_PER_FORM = os.environ.get("FORMS_RATE_PER_FORM", "6000/min")
+FORMS_MIN_FILL_SECONDS = float(os.environ.get("FORMS_MIN_FILL_SECONDS", 3))
+FORMS_TOKEN_MAX_AGE = int(os.environ.get("FORMS_TOKEN_MAX_AGE", 24 * 3600))
+FORMS_MAX_BODY_BYTES = int(os.environ.get("FORMS_MAX_BODY_BYTES", 32 * 1024))
 
 # Coalition-specific knobs
 API_KEY_PREFIX = "ejn"
