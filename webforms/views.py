@@ -208,6 +208,9 @@ def _post_data(request, form) -> dict:
     post = request.POST
     data = {k: post.get(k, "") for k in post.keys() if not k.startswith("answers.")}
     data["answers"] = {q["key"]: post.get(f"answers.{q['key']}", "") for q in form.questions or []}
+    for name in PASS_THROUGH:  # the page's own address carries ref / utm_* when the hidden fields do not
+        if not data.get(name) and request.GET.get(name):
+            data[name] = request.GET[name]
     return data
 
 
