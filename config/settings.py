@@ -212,6 +212,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Outgoing messages (messaging/): Django's mail backends for email, a pluggable backend for SMS.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Education Justice Now <no-reply@localhost>")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "messaging.sms.ConsoleBackend")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
+
 # Embedded forms (webforms/): CORS only on the public form endpoint, per form (webforms.cors).
 CORS_URLS_REGEX = r"^/api/public/forms/"
 CORS_ALLOWED_ORIGINS = []

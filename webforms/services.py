@@ -230,7 +230,7 @@ def outbox_deliver(message_id: str) -> str:
     from .delivery import deliver
 
     with transaction.atomic():
-        message = (OutboxMessage.objects.select_for_update()
+        message = (OutboxMessage.objects.select_for_update(of=("self",))
                    .select_related("submission__form__organization", "submission__contact", "organization")
                    .filter(pk=message_id).first())
         if message is None or message.status == "sent":
