@@ -7,7 +7,7 @@
   function post(message) {
     if (window.parent !== window) { message.slug = slug; window.parent.postMessage(message, "*"); }
   }
-  function height() { post({ type: "ejn-form:height", height: Math.ceil(document.documentElement.scrollHeight) }); }
+  function height() { post({ type: "ejn-form:height", height: Math.ceil(document.body.getBoundingClientRect().height) }); }
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");
     if (summary && !summary.classList.contains("hidden")) { summary.focus(); }
