@@ -123,18 +123,17 @@ def _validated_person(data: dict) -> dict:
     return serializer.validated_data
 
 
-def _record_action(form, contact, submission, recruiter, cleaned) -> str:
+def _record_action(form, contact, submission, recruiter, cleaned, outcome: str) -> None:
+    """One INSERT: a signature or volunteer interest already there is kept (ON CONFLICT DO NOTHING, so two
+    concurrent signatures of one person cannot fail the request); a story is always added."""
     details = {"story": cleaned.values["story"]} if form.kind == Kind.STORY else dict(cleaned.answers)
-    if form.kind in ONE_PER_PERSON:
-        action, created = FormAction.objects.get_or_create(
-            form=form, contact=contact, defaults={"kind": form.kind, "submission": submission,
-                                                  "recruited_by": recruiter, "details": details})
-        if not created and form.kind == Kind.VOLUNTEER and details:
+    if outcome == "already_recorded":
+        if form.kind == Kind.VOLUNTEER and details:
+            action = FormAction.objects.filter(form=form, contact=contact).first()
             FormAction.objects.filter(pk=action.pk).update(details={**action.details, **details})
-        return "recorded" if created else "already_recorded"
-    FormAction.objects.create(form=form, contact=contact, kind=form.kind, submission=submission,
-                              recruited_by=recruiter, details=details)
-    return "recorded"
+        return
+    FormAction.objects.bulk_create([FormAction(form=form, contact=contact, kind=form.kind, submission=submission,
+                                               recruited_by=recruiter, details=details)], ignore_conflicts=True)
 
 
 def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: str = "", language: str = "en",
@@ -161,14 +160,6 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
     other_person = None
     try:
         with transaction.atomic():
-            submission = Submission.objects.create(
-                form=form, answers=({**cleaned.answers, "story": cleaned.values["story"]}
-                                    if form.kind == Kind.STORY else cleaned.answers),
-                language=language, recruited_by=recruiter, ref=cleaned.attribution.get("ref", "")
-                if recruiter != form.organization else "",
-                **{k: cleaned.attribution.get(k, "") for k in UTM},
-                referrer_url=cleaned.attribution.get("referrer", ""), token_nonce=token.nonce, ip_address=ip,
-                user_agent=(user_agent or "")[:300], created_at=captured)
             contact = contact_upsert(organization=form.organization, person=owner_person, source="form").contact
             for organization in receivers[1:]:
                 if other_person is None:
@@ -176,9 +167,19 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
                                                              coalition=False, now=captured))
                 contact = contact_upsert(organization=organization, person=other_person, source="form",
                                          contact=contact).contact
-            outcome = _record_action(form, contact, submission, recruiter, cleaned)
-            Submission.objects.filter(pk=submission.pk).update(contact=contact, outcome=outcome)
-            submission.contact, submission.outcome = contact, outcome
+            outcome = "already_recorded" if form.kind in ONE_PER_PERSON and FormAction.objects.filter(
+                form=form, contact=contact).exists() else "recorded"
+            # The token's nonce is unique per form: a repeated token fails here and the whole attempt rolls back.
+            submission = Submission.objects.create(
+                form=form, contact=contact, outcome=outcome,
+                answers=({**cleaned.answers, "story": cleaned.values["story"]} if form.kind == Kind.STORY
+                         else cleaned.answers),
+                language=language, recruited_by=recruiter,
+                ref=cleaned.attribution.get("ref", "") if recruiter != form.organization else "",
+                **{k: cleaned.attribution.get(k, "") for k in UTM},
+                referrer_url=cleaned.attribution.get("referrer", ""), token_nonce=token.nonce, ip_address=ip,
+                user_agent=(user_agent or "")[:300], created_at=captured)
+            _record_action(form, contact, submission, recruiter, cleaned, outcome)
             messages = []
             if cleaned.values.get("email") and outcome == "recorded":
                 messages.append(OutboxMessage(submission=submission, kind="confirmation",
