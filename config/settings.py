@@ -181,6 +181,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # one name for the required / optional / hidden choice of form fields and consent boxes
+    "ENUM_NAME_OVERRIDES": {"FieldModeEnum": "webforms.models.FieldMode"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.

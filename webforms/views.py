@@ -197,11 +197,19 @@ def embed_page(request, slug):
                 return _message_page(request, form, language, exc.message, exc.status)
             return _page(request, form, language, status=exc.status, data=data, errors=exc.fields,
                          status_message=exc.message)
+        if receipt.redirect_url and request.GET.get("embed") != "1":  # a page of its own: go there
+            return _see_other(receipt.redirect_url)
         with translation.override(language):
             response = render(request, "webforms/thanks.html", {
                 "language": language, "title": text_for(form, "title", language), "receipt": receipt,
                 "embedded": request.GET.get("embed") == "1", "slug": form.slug})
         return _frame_headers(response, form)
+
+
+def _see_other(url):
+    response = HttpResponse(status=303)
+    response["Location"] = url
+    return response
 
 
 def _post_data(request, form) -> dict:

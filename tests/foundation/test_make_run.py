@@ -39,7 +39,7 @@ class DevRun:
             try:
                 requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a worker still booting under load
                 time.sleep(0.2)
 
     def keys(self):

@@ -65,6 +65,17 @@ def test_posting_the_page_signs_and_thanks(form):
     assert FormAction.objects.filter(kind="petition").count() == 1
 
 
+def test_a_thank_you_redirect(form):
+    form.redirect_url = "https://partner.example/thanks"
+    form.save()
+    response = post_page(Client(), form, signer(form, answers={"role": "parent"}))
+    assert response.status_code == 303 and response["Location"] == "https://partner.example/thanks"
+    framed = post_page(Client(), form, signer(form, answers={"role": "parent"}), "?embed=1")
+    assert 'data-redirect="https://partner.example/thanks"' in framed.content.decode(), "embed.js navigates the top"
+    json_answer = api(Client(), "post", form, signer(form, answers={"role": "parent"}))
+    assert json_answer.json()["redirect_url"] == "https://partner.example/thanks"
+
+
 def test_errors_are_announced_and_linked_in_the_page_language(form):
     data = signer(form, email="nope", answers={"role": ""}, lang="es")
     response = post_page(Client(), form, data, "?lang=es")
