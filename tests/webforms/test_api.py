@@ -100,3 +100,26 @@ def test_submissions_are_listed_per_sharing_mode(make_org, org_a):
     assert listed(silent) == []
     stranger = make_org("stranger")
     assert client_for(stranger).get(url).status_code == 404
+
+
+def test_the_admin_shows_forms_and_submissions_by_the_same_rules(make_org, org_a):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from organizations.models import Membership
+    cosponsor, outsider = make_org("cosp"), make_org("outsider")
+    form = make_form(org_a, title="Alpha petition", cosponsors=[(cosponsor, "none", "cosp")])
+    submission_receive(form=form, data=signer(form), ip="203.0.113.1")
+
+    def admin_client(org):
+        user = User.objects.create_user(username=f"{org.slug}-admin", password="x-pw-123456", is_staff=True)
+        Membership.objects.create(user=user, organization=org, role="admin")
+        client = Client()
+        client.force_login(user)
+        return client
+    owner, co, out = admin_client(org_a), admin_client(cosponsor), admin_client(outsider)
+    assert "Alpha petition" in owner.get("/admin/webforms/form/").content.decode()
+    assert "Alpha petition" in co.get("/admin/webforms/form/").content.decode()
+    assert "Alpha petition" not in out.get("/admin/webforms/form/").content.decode()
+    assert "Maria Lopez" in owner.get("/admin/webforms/submission/").content.decode()
+    assert "Maria Lopez" not in co.get("/admin/webforms/submission/").content.decode(), "sharing none"
