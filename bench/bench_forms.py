@@ -133,6 +133,35 @@ def fire(port, path, payloads, clients):
     return results, time.perf_counter() - started
 
 
+def _tree_cpu(process) -> float:
+    import psutil
+    total = 0.0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def server_processes(gunicorn_pid):
+    """gunicorn (master and workers), and this run's PostgreSQL and Redis (found by their ports): the machine
+    is shared, so the CPU they spend per submission says more than wall-clock throughput alone."""
+    import psutil
+    from urllib.parse import urlparse
+    ports = {"postgres": urlparse(os.environ["DATABASE_URL"]).port, "redis": urlparse(os.environ["REDIS_URL"]).port}
+    found = {"gunicorn": psutil.Process(gunicorn_pid)}
+    for proc in psutil.process_iter(["cmdline", "ppid"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        for name, port in ports.items():
+            if name not in found and name in cmdline and str(port) in cmdline and proc.info["ppid"] != 0:
+                if name == "postgres" and "postgres:" in cmdline:
+                    continue
+                found[name] = proc
+    return found
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -152,7 +181,12 @@ def main():
     try:
         fire(port, path, bodies(form, WARMUP, run + "w"), CLIENTS)
         payloads = bodies(form, SUBMISSIONS, run)
+        processes = server_processes(server.pid)
+        cpu_before = {name: _tree_cpu(proc) for name, proc in processes.items()}
+        load_before = os.getloadavg()[0]
         results, elapsed = fire(port, path, payloads, CLIENTS)
+        cpu = {name: _tree_cpu(proc) - cpu_before[name] for name, proc in processes.items()}
+        load_after = os.getloadavg()[0]
     finally:
         server.terminate()
         server.wait(30)
@@ -173,6 +207,11 @@ def main():
     print(f"throughput: {rate:.0f} submissions/s (target >= {TARGET_RATE}: ratio {rate / TARGET_RATE:.2f})")
     print(f"latency: p50 {p50:.0f} ms, p99 {p99:.0f} ms (target p99 < {TARGET_P99_MS} ms: "
           f"ratio {p99 / TARGET_P99_MS:.2f})")
+    cpu_ms = {name: seconds * 1000 / max(1, len(results)) for name, seconds in cpu.items()}
+    total_ms = sum(cpu_ms.values())
+    print("server CPU per submission: " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_ms.items())
+          + f"; total {total_ms:.1f} ms -> at most {os.cpu_count() * 1000 / total_ms:.0f} submissions/s on "
+          f"{os.cpu_count()} idle cores (load average during the run: {load_before:.1f} -> {load_after:.1f})")
     print(f"durability: {stored} of {len(ok)} 2xx submissions stored, {signatures} signatures "
           f"({'all present' if stored == len(ok) == signatures else 'MISSING ROWS'})")
 

@@ -4,6 +4,7 @@
 No cookie CSRF (third-party iframes lose cookies): the signed form token protects the POST instead.
 """
 import json
+import time
 from pathlib import Path
 
 from django.db.models import Prefetch
@@ -32,10 +33,27 @@ EMBED_JS = (Path(__file__).parent / "static" / "webforms" / "embed.js").read_tex
 PASS_THROUGH = ("ref", *UTM, "referrer")
 
 
+_forms: dict = {}  # slug -> (loaded at, form): a few seconds of reuse per process
+FORM_CACHE_SECONDS = 5
+
+
 def load_form(slug: str) -> Form | None:
-    return (Form.objects.select_related("organization")
+    """The form with its owner and co-sponsors. Kept a few seconds per process (two queries less per
+    submission); a save in this process clears it at once (webforms.apps), other processes within seconds."""
+    slug = slug[:80]
+    cached = _forms.get(slug)
+    if cached is not None and time.monotonic() - cached[0] < FORM_CACHE_SECONDS:
+        return cached[1]
+    form = (Form.objects.select_related("organization")
             .prefetch_related(Prefetch("cosponsors", FormCosponsor.objects.select_related("organization")))
-            .filter(slug=slug[:80]).first())
+            .filter(slug=slug).first())
+    if form is not None:
+        _forms[slug] = (time.monotonic(), form)
+    return form
+
+
+def forget_forms(**kwargs) -> None:
+    _forms.clear()
 
 
 def choose_language(request, form, data=None) -> str:
