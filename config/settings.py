@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "jobs",
     "contacts",
     "events",
+    "webhooks",
+    "messaging",
+    "testimony",
     "webforms",
     "api",
 ]
@@ -121,6 +124,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel test processes each get th
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": "coalition"}}
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in ("high", "default", "low")}
+# Webhook deliveries get their own queue (and short jobs), so a slow receiver never delays other work.
+RQ_QUEUES["webhooks"] = {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -232,3 +237,21 @@ FORMS_MAX_BODY_BYTES = int(os.environ.get("FORMS_MAX_BODY_BYTES", 32 * 1024))
 
 # Coalition-specific knobs
 API_KEY_PREFIX = "ejn"
+
+# Idempotency-Key on writes: how long a key's first response is kept, and how long a request may hold its key
+# before a retry may take over (longer than the gunicorn timeout, which kills a stuck request first).
+IDEMPOTENCY_KEY_TTL_SECONDS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600))
+IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", 90))
+
+# Webhooks (see webhooks/delivery.py). Private and loopback targets are for development and tests only.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = _flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", not PRODUCTION)
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", 5))
+WEBHOOKS_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", 15))
+WEBHOOKS_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_MAX_DELAY_SECONDS", 6 * 3600))
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", 15))  # about a day with the defaults above
+WEBHOOKS_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_WINDOW_SECONDS", 26 * 3600))
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", 15))
+WEBHOOKS_ROTATION_GRACE_SECONDS = int(os.environ.get("WEBHOOKS_ROTATION_GRACE_SECONDS", 24 * 3600))
+WEBHOOKS_DRAIN_SECONDS = float(os.environ.get("WEBHOOKS_DRAIN_SECONDS", 20))
+WEBHOOKS_JOB_TIMEOUT_SECONDS = int(WEBHOOKS_DRAIN_SECONDS + 2 * WEBHOOKS_TIMEOUT_SECONDS + 30)
+WEBHOOKS_DRAIN_MARKER_SECONDS = WEBHOOKS_JOB_TIMEOUT_SECONDS + 30  # a crashed drain's marker expires
