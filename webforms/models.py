@@ -87,6 +87,8 @@ class Form(models.Model):
     allowed_origins = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
+    hearing = models.ForeignKey("testimony.Hearing", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="forms", help_text="kind testimony: the hearing people sign up for")
     goal = models.PositiveIntegerField(null=True, blank=True)
     show_count = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

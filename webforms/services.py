@@ -26,10 +26,10 @@ from .validation import UTM, validate_submission
 
 log = logging.getLogger(__name__)
 
-#: kinds whose action needs an app that is not on this branch yet (events, testimony): refused clearly
-UNAVAILABLE_KINDS = {Kind.EVENT_RSVP: "events", Kind.TESTIMONY: "testimony"}
-#: one action per person and form: signing twice keeps one signature
-ONE_PER_PERSON = {Kind.PETITION, Kind.VOLUNTEER}
+#: kinds whose action needs a service that is not on this branch yet (the events signup service): refused clearly
+UNAVAILABLE_KINDS = {Kind.EVENT_RSVP: "events"}
+#: one action per person and form: signing twice keeps one signature (one testimony sign-up per hearing)
+ONE_PER_PERSON = {Kind.PETITION, Kind.VOLUNTEER, Kind.TESTIMONY}
 
 
 @dataclass
@@ -123,10 +123,31 @@ def _validated_person(data: dict) -> dict:
     return serializer.validated_data
 
 
-def _record_action(form, contact, submission, recruiter, cleaned, outcome: str) -> None:
+def _testimony_signup(form, contact, recruiter, receivers, cleaned, language) -> dict:
+    """Sign the person up to testify through the testimony service (the recruiting member holds the witness
+    when it receives the person, else the owner). Someone already signed up for the hearing stays as they are."""
+    from testimony.services import testimony_create
+
+    from .testimony import position_answers
+
+    organization = recruiter if any(o.pk == recruiter.pk for o in receivers) else form.organization
+    try:
+        with transaction.atomic():
+            testimony = testimony_create(
+                hearing=form.hearing, organization=organization, contact=contact.pk,
+                positions=position_answers(form, cleaned.answers), mode=cleaned.answers.get("mode") or "in_person",
+                language=language)
+    except DomainError as exc:
+        if exc.code != "already_signed_up":
+            raise
+        return {"testimony": exc.extra.get("testimony"), "already_signed_up": True}
+    return {"testimony": str(testimony.pk)}
+
+
+def _record_action(form, contact, submission, recruiter, cleaned, outcome: str, details: dict | None = None) -> None:
     """One INSERT: a signature or volunteer interest already there is kept (ON CONFLICT DO NOTHING, so two
     concurrent signatures of one person cannot fail the request); a story is always added."""
-    details = {"story": cleaned.values["story"]} if form.kind == Kind.STORY else dict(cleaned.answers)
+    details = details or ({"story": cleaned.values["story"]} if form.kind == Kind.STORY else dict(cleaned.answers))
     if outcome == "already_recorded":
         if form.kind == Kind.VOLUNTEER and details:
             action = FormAction.objects.filter(form=form, contact=contact).first()
@@ -179,7 +200,11 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
                 **{k: cleaned.attribution.get(k, "") for k in UTM},
                 referrer_url=cleaned.attribution.get("referrer", ""), token_nonce=token.nonce, ip_address=ip,
                 user_agent=(user_agent or "")[:300], created_at=captured)
-            _record_action(form, contact, submission, recruiter, cleaned, outcome)
+            details = None
+            if form.kind == Kind.TESTIMONY and outcome == "recorded":
+                details = {**cleaned.answers, **_testimony_signup(form, contact, recruiter, receivers, cleaned,
+                                                                  language)}
+            _record_action(form, contact, submission, recruiter, cleaned, outcome, details)
             messages = []
             if cleaned.values.get("email") and outcome == "recorded":
                 messages.append(OutboxMessage(submission=submission, kind="confirmation",
@@ -287,6 +312,12 @@ def form_save(*, organization, actor, data: dict, form=None):
     if not kind_available(kind):
         raise DomainError("kind_unavailable", f"Forms of kind {kind!r} need the {UNAVAILABLE_KINDS[kind]} app, "
                           "which is not installed yet.", field="kind")
+    hearing = data.get("hearing", form.hearing if form else None)
+    if kind == Kind.TESTIMONY:
+        from testimony.models import Hearing
+        if hearing is None or not Hearing.objects.visible_to(organization).filter(pk=hearing.pk).exists():
+            raise DomainError("invalid_hearing", "A testimony form needs a hearing your organization can see.",
+                              field="hearing")
     creating = form is None
     if creating:
         data.setdefault("allowed_origins", list(organization.allowed_embed_origins))

@@ -39,6 +39,14 @@ class Cleaned:
     phone: object = None
 
 
+def all_questions(form) -> list[dict]:
+    """The form's own questions, plus what its kind adds (a testimony form: mode and a position per bill)."""
+    if form.kind == Kind.TESTIMONY:
+        from .testimony import hearing_questions
+        return hearing_questions(form) + list(form.questions or [])
+    return list(form.questions or [])
+
+
 def as_text(value) -> str:
     if value is None:
         return ""
@@ -106,7 +114,7 @@ def validate_submission(form, data: dict) -> tuple[Cleaned, dict[str, list[str]]
     if not isinstance(answers, dict) or len(answers) > MAX_QUESTIONS:
         answers = {}
         error("answers", _("The answers could not be read."))
-    for question in (form.questions or [])[:MAX_QUESTIONS]:
+    for question in all_questions(form)[:MAX_QUESTIONS]:
         key, kind = question["key"], question.get("type", "text")
         name = f"answers.{key}"
         raw = answers.get(key)

@@ -27,7 +27,7 @@ from .models import CONSENT_KINDS, Form, FormAction, FormCosponsor, Kind
 from .rendering import markdown_html, question_label, receiving_organizations, sharing_statement, text_for
 from .services import ensure_open, origin_allowed, recruiter_for, submission_receive
 from .tokens import token_issue
-from .validation import LIMITS, UTM, field_labels
+from .validation import LIMITS, UTM, all_questions, field_labels
 
 EMBED_JS = (Path(__file__).parent / "static" / "webforms" / "embed.js").read_text()
 PASS_THROUGH = ("ref", *UTM, "referrer")
@@ -44,8 +44,9 @@ def load_form(slug: str) -> Form | None:
     cached = _forms.get(slug)
     if cached is not None and time.monotonic() - cached[0] < FORM_CACHE_SECONDS:
         return cached[1]
-    form = (Form.objects.select_related("organization")
-            .prefetch_related(Prefetch("cosponsors", FormCosponsor.objects.select_related("organization")))
+    form = (Form.objects.select_related("organization", "hearing")
+            .prefetch_related(Prefetch("cosponsors", FormCosponsor.objects.select_related("organization")),
+                              "hearing__bills")
             .filter(slug=slug).first())
     if form is not None:
         _forms[slug] = (time.monotonic(), form)
@@ -125,13 +126,14 @@ def _page_context(request, form, language, *, data=None, errors=None, receipt=No
             "numeric")
     answers = data.get("answers") or {}
     questions = []
-    for question in form.questions or []:
+    for question in all_questions(form):
         key = question["key"]
         questions.append({
-            "key": key, "type": question.get("type", "text"), "label": question_label(question, language),
+            "key": key, "type": question.get("type", "text"), "label": str(question_label(question, language)),
             "required": bool(question.get("required")), "value": answers.get(key, ""),
             "errors": errors.get(f"answers.{key}", []),
-            "choices": [{"value": c["value"], "label": question_label(c, language)} for c in question.get("choices", [])],
+            "choices": [{"value": c["value"], "label": str(question_label(c, language))}
+                        for c in question.get("choices", [])],
             "maxlength": min(int(question.get("max_length") or 2000), 2000)})
     consents = [{"kind": kind, "text": text_for(form, f"{kind}_consent_text", language),
                  "required": getattr(form, f"{kind}_consent") == "required",
@@ -233,7 +235,7 @@ def _see_other(url):
 def _post_data(request, form) -> dict:
     post = request.POST
     data = {k: post.get(k, "") for k in post.keys() if not k.startswith("answers.")}
-    data["answers"] = {q["key"]: post.get(f"answers.{q['key']}", "") for q in form.questions or []}
+    data["answers"] = {q["key"]: post.get(f"answers.{q['key']}", "") for q in all_questions(form)}
     for name in PASS_THROUGH:  # the page's own address carries ref / utm_* when the hidden fields do not
         if not data.get(name) and request.GET.get(name):
             data[name] = request.GET[name]

@@ -160,8 +160,8 @@ def test_story_and_volunteer_kinds(orgs):
     assert action.details == {"drive": True, "skills": "Spanish"}
 
 
-@pytest.mark.parametrize("kind", ["event_rsvp", "testimony"])
-def test_rsvp_and_testimony_kinds_are_refused_until_their_apps_exist(orgs, kind):
+@pytest.mark.parametrize("kind", ["event_rsvp"])
+def test_rsvp_kind_is_refused_until_the_events_signup_service_is_merged(orgs, kind):
     form = make_form(orgs["owner"], slug=f"k-{kind}", kind=kind)
     with pytest.raises(DomainError) as caught:
         submission_receive(form=form, data=signer(form), ip="203.0.113.9")
