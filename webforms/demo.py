@@ -58,12 +58,24 @@ FORMS = [
 ]
 
 
+TESTIFY = dict(
+    slug="testify-on-school-funding", kind="testimony", title="Testify: close the $713 million gap",
+    introduction="Legislators need to hear from parents, students and educators. Sign up and an organizer will "
+                 "help you prepare and register for the Education Committee hearing yourself.",
+    sms_consent="optional", coalition_consent="hidden",
+    thank_you_text="Thank you for signing up to testify! An organizer will contact you within two days.",
+    translations={"es": {"title": "Testifique: cerremos la brecha de $713 millones",
+                         "thank_you_text": "¡Gracias por inscribirse para testificar! Alguien del equipo le "
+                                           "contactará en dos días.", **CONSENTS_ES}})
+
+
 def seed(context: dict) -> None:
     organizations = context["organizations"]
     owner = organizations["conncan"]
     origins = sorted({origin for o in organizations.values() for origin in o.allowed_embed_origins})
     context["forms"] = {}
-    for spec in FORMS:
+    specs = FORMS + ([dict(TESTIFY, hearing=context["hearing"])] if context.get("hearing") else [])
+    for spec in specs:
         spec = dict(spec)
         slug = spec.pop("slug")
         form, _ = Form.objects.update_or_create(slug=slug, defaults={

@@ -15,4 +15,6 @@ def test_seed_demo_adds_the_coalition_forms_idempotently():
     assert set(FormCosponsor.objects.filter(form=petition).values_list("ref", flat=True)) == {
         "e4e-ct", "faithacts", "ccsa", "ssfp"}
     assert Form.objects.get(slug="tell-your-story").kind == "story"
-    assert Form.objects.count() == 2 and FormCosponsor.objects.count() == 8
+    testify = Form.objects.get(slug="testify-on-school-funding")
+    assert testify.kind == "testimony" and testify.hearing is not None
+    assert Form.objects.count() == 3 and FormCosponsor.objects.count() == 12
