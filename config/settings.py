@@ -174,6 +174,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # the API parses JSON only
 }
 
 SPECTACULAR_SETTINGS = {
@@ -186,8 +187,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # one name for the required / optional / hidden choice of form fields and consent boxes
-    "ENUM_NAME_OVERRIDES": {"FieldModeEnum": "webforms.models.FieldMode"},
+    "ENUM_NAME_OVERRIDES": {"EventStatusEnum": "events.models.EventStatus",
+                            "SignupStatusEnum": "events.models.SignupStatus",
+                            "EventKindEnum": "events.models.EventKind",
+                            "EventVisibilityEnum": "events.models.Visibility",
+                            "HearingVisibilityEnum": "testimony.models.Hearing.Visibility",
+                            "DraftKindEnum": "testimony.models.TestimonyDraft.Kind",
+                            "ContactChangeKindEnum": "contacts.models.ContactChange.KINDS",
+                            # required / optional / hidden of form fields and consent boxes
+                            "FieldModeEnum": "webforms.models.FieldMode"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.

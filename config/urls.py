@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("webforms.urls")),  # /embed.js, /embed/{slug}/, /api/public/forms/{slug}/
     path("api/", include("api.urls")),
+    path("staff/", include("events.urls_pages")),
 ]
 
 handler400 = "api.errors.json_400"
