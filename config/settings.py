@@ -195,7 +195,8 @@ SPECTACULAR_SETTINGS = {
                             "DraftKindEnum": "testimony.models.TestimonyDraft.Kind",
                             "ContactChangeKindEnum": "contacts.models.ContactChange.KINDS",
                             # required / optional / hidden of form fields and consent boxes
-                            "FieldModeEnum": "webforms.models.FieldMode"},
+                            "FieldModeEnum": "webforms.models.FieldMode",
+                            "FormSharingEnum": "webforms.models.Sharing"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.
