@@ -196,7 +196,8 @@ SPECTACULAR_SETTINGS = {
                             "ContactChangeKindEnum": "contacts.models.ContactChange.KINDS",
                             # required / optional / hidden of form fields and consent boxes
                             "FieldModeEnum": "webforms.models.FieldMode",
-                            "FormSharingEnum": "webforms.models.Sharing"},
+                            "FormSharingEnum": "webforms.models.Sharing",
+                            "CoHostSharingEnum": "events.models.Sharing"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.

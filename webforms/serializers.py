@@ -16,7 +16,7 @@ ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 
 class CosponsorSerializer(serializers.Serializer):
     organization = serializers.SlugField(max_length=80)
-    sharing = serializers.ChoiceField(choices=Sharing.values, default=Sharing.RECRUITED)
+    sharing = serializers.ChoiceField(choices=Sharing.choices, default=Sharing.RECRUITED)
     ref = serializers.SlugField(max_length=40, required=False, help_text="defaults to the organization's slug")
 
     def validate_organization(self, slug):
