@@ -87,6 +87,8 @@ class Form(models.Model):
     allowed_origins = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="forms",
+                              help_text="kind event_rsvp: the event people sign up for")
     hearing = models.ForeignKey("testimony.Hearing", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="forms", help_text="kind testimony: the hearing people sign up for")
     goal = models.PositiveIntegerField(null=True, blank=True)

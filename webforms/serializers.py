@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from organizations.models import Organization
+from events.models import Event
 from testimony.models import Hearing
 
 from .models import CONSENT_KINDS, LANGUAGES, STANDARD_FIELDS, FieldMode, Form, Sharing, Submission
@@ -61,6 +62,8 @@ class FormSerializer(serializers.ModelSerializer):
                                             max_length=50)
     translations = serializers.DictField(child=serializers.DictField(child=serializers.CharField(
         max_length=20000, allow_blank=True)), required=False)
+    event = serializers.PrimaryKeyRelatedField(queryset=Event.objects.all(), required=False, allow_null=True,
+                                               help_text="kind event_rsvp: an event your organization can see")
     hearing = serializers.PrimaryKeyRelatedField(queryset=Hearing.objects.all(), required=False, allow_null=True,
                                                  help_text="kind testimony: a hearing your organization can see")
     introduction_html = serializers.SerializerMethodField()
@@ -70,7 +73,7 @@ class FormSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Form
-        fields = ["id", "slug", "kind", "title", "owner", "cosponsors", "hearing", "introduction", "introduction_html",
+        fields = ["id", "slug", "kind", "title", "owner", "cosponsors", "event", "hearing", "introduction", "introduction_html",
                   "standard_fields", "questions", "email_consent", "email_consent_text", "sms_consent",
                   "sms_consent_text", "coalition_consent", "coalition_consent_text", "sharing_statement",
                   "languages", "translations", "thank_you_text", "redirect_url", "allowed_origins", "opens_at",

@@ -26,10 +26,10 @@ from .validation import UTM, validate_submission
 
 log = logging.getLogger(__name__)
 
-#: kinds whose action needs a service that is not on this branch yet (the events signup service): refused clearly
-UNAVAILABLE_KINDS = {Kind.EVENT_RSVP: "events"}
-#: one action per person and form: signing twice keeps one signature (one testimony sign-up per hearing)
-ONE_PER_PERSON = {Kind.PETITION, Kind.VOLUNTEER, Kind.TESTIMONY}
+#: kinds whose action needs a service that is not installed: refused clearly (none left since events merged)
+UNAVAILABLE_KINDS: dict = {}
+#: one action per person and form: signing twice keeps one signature (one sign-up per event or hearing)
+ONE_PER_PERSON = {Kind.PETITION, Kind.VOLUNTEER, Kind.TESTIMONY, Kind.EVENT_RSVP}
 
 
 @dataclass
@@ -58,6 +58,9 @@ def kind_available(kind: str) -> bool:
 def ensure_open(form) -> None:
     if not kind_available(form.kind):
         raise DomainError("kind_unavailable", _("This kind of form is not available yet."), status=400)
+    if (form.kind == Kind.EVENT_RSVP and form.event_id is None) or (
+            form.kind == Kind.TESTIMONY and form.hearing_id is None):
+        raise DomainError("form_not_ready", _("This form is not ready yet."), status=409)
     if not form.is_open():
         raise DomainError("form_closed", _("This form is closed and no longer takes responses."), status=410)
 
@@ -123,6 +126,11 @@ def _validated_person(data: dict) -> dict:
     return serializer.validated_data
 
 
+def _holder(form, recruiter, receivers):
+    """Who records the sign-up: the recruiting member when it receives the person, else the owner."""
+    return recruiter if any(o.pk == recruiter.pk for o in receivers) else form.organization
+
+
 def _testimony_signup(form, contact, recruiter, receivers, cleaned, language) -> dict:
     """Sign the person up to testify through the testimony service (the recruiting member holds the witness
     when it receives the person, else the owner). Someone already signed up for the hearing stays as they are."""
@@ -130,7 +138,7 @@ def _testimony_signup(form, contact, recruiter, receivers, cleaned, language) ->
 
     from .testimony import position_answers
 
-    organization = recruiter if any(o.pk == recruiter.pk for o in receivers) else form.organization
+    organization = _holder(form, recruiter, receivers)
     try:
         with transaction.atomic():
             testimony = testimony_create(
@@ -204,6 +212,10 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
             if form.kind == Kind.TESTIMONY and outcome == "recorded":
                 details = {**cleaned.answers, **_testimony_signup(form, contact, recruiter, receivers, cleaned,
                                                                   language)}
+            if form.kind == Kind.EVENT_RSVP and outcome == "recorded":
+                from .rsvp import event_signup
+                details = {**cleaned.answers, **event_signup(form, contact, _holder(form, recruiter, receivers),
+                                                             cleaned)}
             _record_action(form, contact, submission, recruiter, cleaned, outcome, details)
             messages = []
             if cleaned.values.get("email") and outcome == "recorded":
@@ -312,6 +324,12 @@ def form_save(*, organization, actor, data: dict, form=None):
     if not kind_available(kind):
         raise DomainError("kind_unavailable", f"Forms of kind {kind!r} need the {UNAVAILABLE_KINDS[kind]} app, "
                           "which is not installed yet.", field="kind")
+    event = data.get("event", form.event if form else None)
+    if kind == Kind.EVENT_RSVP:
+        from events.models import Event
+        if event is None or not Event.objects.visible_to(organization).filter(pk=event.pk).exists():
+            raise DomainError("invalid_event", "An RSVP form needs an event your organization can see.",
+                              field="event")
     hearing = data.get("hearing", form.hearing if form else None)
     if kind == Kind.TESTIMONY:
         from testimony.models import Hearing

@@ -44,6 +44,9 @@ def all_questions(form) -> list[dict]:
     if form.kind == Kind.TESTIMONY:
         from .testimony import hearing_questions
         return hearing_questions(form) + list(form.questions or [])
+    if form.kind == Kind.EVENT_RSVP:
+        from .rsvp import event_questions
+        return event_questions(form) + list(form.questions or [])
     return list(form.questions or [])
 
 

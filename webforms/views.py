@@ -44,9 +44,9 @@ def load_form(slug: str) -> Form | None:
     cached = _forms.get(slug)
     if cached is not None and time.monotonic() - cached[0] < FORM_CACHE_SECONDS:
         return cached[1]
-    form = (Form.objects.select_related("organization", "hearing")
+    form = (Form.objects.select_related("organization", "hearing", "event")
             .prefetch_related(Prefetch("cosponsors", FormCosponsor.objects.select_related("organization")),
-                              "hearing__bills")
+                              "hearing__bills", "event__shifts")
             .filter(slug=slug).first())
     if form is not None:
         _forms[slug] = (time.monotonic(), form)

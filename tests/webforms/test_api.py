@@ -50,7 +50,7 @@ def test_bad_bodies_get_field_errors(client_a):
              ({**BODY, "allowed_origins": ["conncan.example/page"]}, "allowed_origins"),
              ({**BODY, "standard_fields": {"shoe_size": "required"}}, "standard_fields"),
              ({**BODY, "questions": [{"key": "Bad Key", "type": "text", "label": "x"}]}, "questions[0].key"),
-             ({**BODY, "kind": "event_rsvp"}, "kind"),
+             ({**BODY, "kind": "event_rsvp"}, "event"),
              ({**BODY, "cosponsors": [{"organization": "nope"}]}, "cosponsors[0].organization")]
     for body, field in cases:
         response = client_a.post("/api/v1/forms/", body, format="json")

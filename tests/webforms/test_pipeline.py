@@ -160,12 +160,12 @@ def test_story_and_volunteer_kinds(orgs):
     assert action.details == {"drive": True, "skills": "Spanish"}
 
 
-@pytest.mark.parametrize("kind", ["event_rsvp"])
-def test_rsvp_kind_is_refused_until_the_events_signup_service_is_merged(orgs, kind):
+@pytest.mark.parametrize("kind", ["event_rsvp", "testimony"])
+def test_rsvp_and_testimony_forms_without_their_event_or_hearing_are_refused(orgs, kind):
     form = make_form(orgs["owner"], slug=f"k-{kind}", kind=kind)
     with pytest.raises(DomainError) as caught:
         submission_receive(form=form, data=signer(form), ip="203.0.113.9")
-    assert (caught.value.code, caught.value.status) == ("kind_unavailable", 400)
+    assert (caught.value.code, caught.value.status) == ("form_not_ready", 409)
 
 
 def test_an_opt_out_stays_when_the_box_is_not_ticked(form, orgs):
