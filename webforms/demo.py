@@ -69,12 +69,24 @@ TESTIFY = dict(
                                            "contactará en dos días.", **CONSENTS_ES}})
 
 
+RSVP = dict(
+    slug="rally-at-the-capitol", kind="event_rsvp", title="RSVP: rally at the Capitol",
+    introduction="Stand with families at the Capitol to close the $713 million gap. Pick a shift to help.",
+    sms_consent="optional", coalition_consent="hidden",
+    thank_you_text="You're signed up! We'll send a reminder before the rally.",
+    translations={"es": {"title": "Confirme: manifestación en el Capitolio",
+                         "thank_you_text": "¡Está inscrito! Le enviaremos un recordatorio antes de la manifestación.",
+                         **CONSENTS_ES}})
+
+
 def seed(context: dict) -> None:
     organizations = context["organizations"]
     owner = organizations["conncan"]
     origins = sorted({origin for o in organizations.values() for origin in o.allowed_embed_origins})
     context["forms"] = {}
     specs = FORMS + ([dict(TESTIFY, hearing=context["hearing"])] if context.get("hearing") else [])
+    if context.get("events", {}).get("rally"):
+        specs.append(dict(RSVP, event=context["events"]["rally"]))
     for spec in specs:
         spec = dict(spec)
         slug = spec.pop("slug")

@@ -17,4 +17,5 @@ def test_seed_demo_adds_the_coalition_forms_idempotently():
     assert Form.objects.get(slug="tell-your-story").kind == "story"
     testify = Form.objects.get(slug="testify-on-school-funding")
     assert testify.kind == "testimony" and testify.hearing is not None
-    assert Form.objects.count() == 3 and FormCosponsor.objects.count() == 12
+    assert Form.objects.get(slug="rally-at-the-capitol").event is not None
+    assert Form.objects.count() == 4 and FormCosponsor.objects.count() == 16
