@@ -23,6 +23,7 @@ from .ratelimit import check_limits
 from .rendering import receiving_organizations, text_for
 from .tokens import filled_too_fast, token_read
 from .validation import UTM, validate_submission
+from .webhooks import notify_submission
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,7 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
                 details = {**cleaned.answers, **event_signup(form, contact, _holder(form, recruiter, receivers),
                                                              cleaned)}
             _record_action(form, contact, submission, recruiter, cleaned, outcome, details)
+            notify_submission(submission)
             messages = []
             if cleaned.values.get("email") and outcome == "recorded":
                 messages.append(OutboxMessage(submission=submission, kind="confirmation",

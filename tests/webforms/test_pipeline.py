@@ -176,3 +176,17 @@ def test_an_opt_out_stays_when_the_box_is_not_ticked(form, orgs):
     submission_receive(form=form, data=signer(form, consent_email=False), ip="203.0.113.9")
     from contacts.consent import consent_status
     assert consent_status(contact, "email", orgs["owner"]) == "opt_out"
+
+
+def test_submission_webhooks_go_to_the_organizations_entitled_to_the_signer(form, orgs):
+    from webhooks.models import WebhookMessage
+    from webhooks.services import webhook_create
+
+    for org in orgs.values():
+        webhook_create(organization=org, url="http://127.0.0.1:9/in", actor=None, event_types=["submission.created"])
+    submission_receive(form=form, data=signer(form), ip="203.0.113.9")
+    told = set(WebhookMessage.objects.filter(event_type="submission.created")
+               .values_list("organization__slug", flat=True))
+    assert told == {"owner", "everyone"}, "the 'recruited' co-sponsor (not its ref) and 'none' learn nothing"
+    payload = WebhookMessage.objects.get(organization=orgs["owner"]).payload
+    assert payload["submission"]["id"] == str(Submission.objects.get().pk)
