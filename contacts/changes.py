@@ -43,7 +43,7 @@ def write_changes(changes: list[ContactChange]) -> None:
     """Append change rows (the caller holds the coalition lock, or this takes it) and tell subscribed partners."""
     if not changes:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trips
         for coalition_id in sorted({str(c.coalition_id) for c in changes}):
             lock_coalition(coalition_id)
         copy_insert(ContactChange, changes)
