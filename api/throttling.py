@@ -3,9 +3,11 @@
 Every throttled response carries RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset (IETF draft
 "RateLimit header fields"), from the tightest limit that applied; a 429 also carries Retry-After.
 """
+import os
 import time
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
 
 from organizations.models import ApiKey
@@ -21,8 +23,7 @@ class _FixedWindowThrottle(SimpleRateThrottle):
         now = time.time()
         window_start = int(now // self.duration * self.duration)
         key = f"throttle:{self.scope}:{ident}:{window_start}"
-        cache.add(key, 0, timeout=self.duration + 1)  # no-op when the window's counter exists
-        count = cache.incr(key)
+        count = _count(key, self.duration + 1)
         self.reset_in = max(1, int(window_start + self.duration - now))
         remaining = max(0, self.num_requests - count)
         _note_limit(request, self.num_requests, remaining, self.reset_in)
@@ -30,6 +31,27 @@ class _FixedWindowThrottle(SimpleRateThrottle):
 
     def wait(self):
         return self.reset_in
+
+
+_clients = {}
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the window's counter (created at 0 with its expiry when missing): one Redis round trip
+    through one client per process (Django's RedisCache builds a new client and makes a round trip per call)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        cache.add(key, 0, timeout=timeout)  # no-op when the window's counter exists
+        return cache.incr(key)
+    pid = os.getpid()
+    if pid not in _clients:
+        _clients.clear()
+        _clients[pid] = backend._cache.get_client(write=True)
+    full = backend.make_and_validate_key(key)
+    pipe = _clients[pid].pipeline(transaction=False)
+    pipe.set(full, 0, ex=timeout, nx=True)
+    pipe.incr(full)
+    return pipe.execute()[1]
 
 
 def _note_limit(request, limit, remaining, reset):

@@ -22,6 +22,9 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", 2000))
 #: person: each signup carries a person body (matched or created, as from a form); contact: a known contact id
 MODE = os.environ.get("BENCH_MODE", "person")
+#: gunicorn processes and threads per process
+WORKERS = os.environ.get("BENCH_WORKERS", "3")
+THREADS = os.environ.get("BENCH_THREADS", "4")
 SHIFTS = [("marshal", 100), ("check-in", 100), ("speaker", 20), ("greeter", 100)]
 
 
@@ -61,7 +64,7 @@ def setup():
 def serve(port):
     env = {**os.environ, "API_RATE_PER_KEY": "10000000/min", "API_RATE_PER_IP": "10000000/min", "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-                               "-w", "3", "-k", "gthread", "--threads", "4", "--access-logfile", "/dev/null"],
+                               "-w", WORKERS, "-k", "gthread", "--threads", THREADS, "--access-logfile", "/dev/null"],
                               cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
@@ -151,7 +154,8 @@ def main():
     capacity = sum(cap for _, cap in SHIFTS)
     rate = len(statuses) and sum(statuses.values()) / elapsed
     print(f"mode: {MODE} (signup bodies carry {'a person' if MODE == 'person' else 'a contact id'}); "
-          f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"gunicorn {WORKERS} workers x {THREADS} threads")
     print(f"signups: {sum(statuses.values())} from {CLIENTS} concurrent clients in {elapsed:.2f} s "
           f"-> {rate:.0f} signups/s (target >= 200)")
     print(f"registered: {statuses.get('registered', 0)} (places: {capacity}), "

@@ -24,7 +24,7 @@ from organizations.errors import Conflict, DomainError
 from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
 
-from .changes import lock_coalition, new_change, write_changes
+from .changes import lock_coalition, new_change, partner_subscribers, write_changes
 from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
@@ -457,7 +457,7 @@ class BatchUpsert:
         copy_insert(AuditEvent, writes.audits)
         if writes.duplicates:
             self._write_duplicates(writes.duplicates)
-        write_changes(changes)
+        write_changes(changes, self.subscribers)
 
     def _write_duplicates(self, duplicates: dict) -> None:
         existing = {}
@@ -484,6 +484,8 @@ class BatchUpsert:
     def run(self, people: list[dict], targets: list | None = None) -> list:
         """One UpsertResult or DomainError per person, in order."""
         targets = targets or [None] * len(people)
+        # read before the coalition lock, which every contact write of the coalition waits for
+        self.subscribers = partner_subscribers([self.coalition_id])
         lock_coalition(self.coalition_id)
         self._lookup(people, targets)
         writes = _Writes()

@@ -39,32 +39,41 @@ def new_change(contact: Contact, kind: str, organization=None, **details) -> Con
                          organization=organization, details=details)
 
 
-def write_changes(changes: list[ContactChange]) -> None:
-    """Append change rows (the caller holds the coalition lock, or this takes it) and tell subscribed partners."""
+def write_changes(changes: list[ContactChange], subscribers: list | None = None) -> None:
+    """Append change rows (the caller holds the coalition lock, or this takes it) and tell subscribed partners.
+    `subscribers`: partner_subscribers() of the changes' coalitions, read by a caller before it took the lock."""
     if not changes:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trips
         for coalition_id in sorted({str(c.coalition_id) for c in changes}):
             lock_coalition(coalition_id)
         copy_insert(ContactChange, changes)
-        notify_partners(changes)
+        notify_partners(changes, subscribers)
 
 
 WEBHOOK_EVENTS = {"created": "contact.created", "updated": "contact.updated", "merged": "contact.merged",
                   "deleted": "contact.deleted"}
 
 
-def notify_partners(changes: list[ContactChange]) -> None:
+def partner_subscribers(coalition_ids) -> list:
+    """Organizations of these coalitions with an active endpoint for contact or consent webhooks."""
+    from organizations.models import Organization
+    from webhooks.services import subscribers
+
+    return subscribers(Organization.objects.filter(coalition_id__in=set(coalition_ids)),
+                       [*WEBHOOK_EVENTS.values(), "consent.changed"])
+
+
+def notify_partners(changes: list[ContactChange], subscribers: list | None = None) -> None:
     """Webhooks for contact changes, each rendered through the same masking as the API (contact_view): an
     organization that may not see the contact gets nothing, except the bare id of a deletion or merge."""
-    from organizations.models import Organization
-    from webhooks.services import emit, subscribers as subscribers_of
+    from webhooks.services import emit
 
     from .sharing import render_contacts
 
-    subscribers = subscribers_of(Organization.objects.filter(coalition_id__in={c.coalition_id for c in changes}),
-                                 [*WEBHOOK_EVENTS.values(), "consent.changed"])
-    if not subscribers:
+    if subscribers is None:
+        subscribers = partner_subscribers(c.coalition_id for c in changes)
+    if not subscribers:  # the common case costs one indexed query
         return
     ids = {c.contact_id for c in changes}
     views = {org.pk: render_contacts(org, Contact.objects.visible_to(org).filter(pk__in=ids)

@@ -1,11 +1,13 @@
 """The events API: thin views over events.services (DESIGN.md section 7 shapes)."""
+import uuid
+
 from django.db.models import F, FloatField, Prefetch, Q, Sum
 from django.db.models.functions import ACos, Cos, Coalesce, Least, Radians, Sin
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api.viewsets import TenantViewSet
@@ -125,7 +127,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @extend_schema(request=SignupInput, responses=SignupSerializer)
     @action(detail=True, methods=["get", "post"], url_path="signups", url_name="signups")
     def signups(self, request, pk=None):
-        event = self._event(pk, display=False)
+        shift = self._event_shift(pk, request) if request.method == "POST" else None
+        event = shift.event if shift is not None else self._event(pk, display=False)
         if request.method == "GET":
             queryset = sharing.full_signups(event, self.organization).select_related("contact", "recruited_by")
             if request.query_params.get("status"):
@@ -135,7 +138,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         data = self._input(SignupInput(data=request.data))
         result = services.signup_create(
             event=event, organization=self.organization, contact=self._contact(data.get("contact")),
-            person=data.get("person"), shift=self._shift(event, data.get("shift")), guests=data["guests"],
+            person=data.get("person"),
+            shift=shift if shift is not None and shift.pk == data.get("shift") else self._shift(event, data.get("shift")),
+            guests=data["guests"],
             source=data.get("source") or (SignupSource.API if isinstance(self.actor, ApiKey) else SignupSource.STAFF),
             referrer=data.get("referrer"), actor=self.actor,
             override_overlap=data["override_overlap"] and self._is_staff())
@@ -173,6 +178,22 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         if contact_id is None:
             return None
         return contact_for_write(self.organization, contact_id)
+
+    def _event_shift(self, pk, request):
+        """The common signup (to a shift of a visible event) reads event and shift in one query; None sends
+        every other case (no such shift or event, a malformed body or id) down the usual path and its errors."""
+        try:
+            shift_id = request.data.get("shift") if isinstance(request.data, dict) else None
+            shift_id = uuid.UUID(shift_id) if isinstance(shift_id, str) else None
+        except ParseError:  # DRF raises a parse error once only: keep the usual order (404 first, then 400)
+            self._event(pk, display=False)
+            raise
+        except ValueError:
+            shift_id = None
+        if shift_id is None:
+            return None
+        return Shift.objects.select_related("event").filter(
+            pk=shift_id, event__in=Event.objects.visible_to(self.organization).filter(pk=pk).values("pk")).first()
 
     @staticmethod
     def _shift(event, shift_id):
