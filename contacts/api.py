@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from api.renderers import FAST_RENDERERS
 from api.serializers import JobSerializer
 from api.viewsets import ReadOnlyTenantViewSet, TenantViewSet
 from jobs.services import job_enqueue
@@ -261,7 +262,7 @@ class ContactViewSet(TenantViewSet):
         return Response(status=204)
 
     @extend_schema(request=PersonInput(many=True), responses={200: dict})
-    @action(detail=False, methods=["post"], url_path="bulk")
+    @action(detail=False, methods=["post"], url_path="bulk", renderer_classes=FAST_RENDERERS)
     def bulk(self, request):
         """Upsert up to 1,000 records: `{"records": [contact, ...]}` (or a bare list). Each record gets a result
         `{index, status: created|updated|unchanged|error, id, match, errors}`; good records are stored even when
@@ -294,7 +295,7 @@ class ContactViewSet(TenantViewSet):
         return Response({"results": results, "summary": summary})
 
     @extend_schema(parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)])
-    @action(detail=False, methods=["get"], url_path="changes")
+    @action(detail=False, methods=["get"], url_path="changes", renderer_classes=FAST_RENDERERS)
     def changes(self, request):
         """The change feed, oldest first: `{"results": [{seq, kind, id, contact}], "next_cursor", "has_more"}`.
         Keep `next_cursor` and call again with `?cursor=` to follow it; start without a cursor."""

@@ -29,7 +29,7 @@ from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
 from .normalize import clearly_different_given_names, name_key, similar_names
-from .pgcopy import copy_insert, update_rows
+from .pgcopy import build, copy_insert, update_rows
 
 CANDIDATES_PER_KEY = 5
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
@@ -209,8 +209,8 @@ class BatchUpsert:
                                                                                                   list]:
         created = state is None
         if created:
-            contact = Contact(id=uuid.uuid4(), coalition_id=self.coalition_id, created_at=self.now,
-                              modified_at=self.now)
+            contact = build(Contact, id=uuid.uuid4(), coalition_id=self.coalition_id, created_at=self.now,
+                            modified_at=self.now)
             state = _State(contact, created=True)
             self.states[contact.pk] = state
             writes.contacts_new.append(contact)
@@ -267,9 +267,8 @@ class BatchUpsert:
             if key in state.emails:
                 changed |= supplied(state.emails[key], ContactEmail)
                 continue
-            row = ContactEmail(contact=contact, address=email["address"], normalized=email["normalized"],
-                               primary=email["primary"] or not state.emails, supplied_by=[org_id],
-                               created_at=self.now)
+            row = build(ContactEmail, contact=contact, address=email["address"], normalized=email["normalized"],
+                        primary=email["primary"] or not state.emails, supplied_by=[org_id], created_at=self.now)
             state.emails[key] = row
             writes.values_new[ContactEmail].append(row)
             changed = True
@@ -277,9 +276,9 @@ class BatchUpsert:
             if phone["number"] in state.phones:
                 changed |= supplied(state.phones[phone["number"]], ContactPhone)
                 continue
-            row = ContactPhone(contact=contact, raw=phone["raw"], number=phone["number"], type=phone["type"],
-                               primary=phone["primary"] or not state.phones, supplied_by=[org_id],
-                               created_at=self.now)
+            row = build(ContactPhone, contact=contact, raw=phone["raw"], number=phone["number"],
+                        type=phone["type"], primary=phone["primary"] or not state.phones, supplied_by=[org_id],
+                        created_at=self.now)
             state.phones[phone["number"]] = row
             writes.values_new[ContactPhone].append(row)
             changed = True
@@ -289,9 +288,9 @@ class BatchUpsert:
             if key in state.addresses:
                 changed |= supplied(state.addresses[key], ContactAddress)
                 continue
-            row = ContactAddress(
-                contact=contact, line1=address.line1, line2=address.line2, city=address.city, state=address.state,
-                postal_code=address.postal_code, number=address.number, street=address.street,
+            row = build(
+                ContactAddress, contact=contact, line1=address.line1, line2=address.line2, city=address.city,
+                state=address.state, postal_code=address.postal_code, number=address.number, street=address.street,
                 unit=address.unit, household_key=address.household_key, latitude=address.latitude,
                 longitude=address.longitude, precision=address.precision, parsed=address.parsed,
                 primary=item["primary"] or not state.addresses, supplied_by=[org_id], created_at=self.now)
@@ -304,8 +303,8 @@ class BatchUpsert:
         link = state.link
         changed = False
         if link is None:
-            link = OrganizationContact(organization=self.organization, contact=state.contact, source=self.source,
-                                       first_seen_at=self.now, created_at=self.now, modified_at=self.now)
+            link = build(OrganizationContact, organization=self.organization, contact=state.contact,
+                         source=self.source, first_seen_at=self.now, created_at=self.now, modified_at=self.now)
             state.link = link
             writes.links_new.append(link)
             changed = True
@@ -339,8 +338,8 @@ class BatchUpsert:
                 writes.tags_new.append(tag)
             if tag.pk not in state.tag_ids:
                 state.tag_ids.add(tag.pk)
-                writes.taggings_new.append(Tagging(tag=tag, contact=state.contact, organization=self.organization,
-                                                   created_at=self.now))
+                writes.taggings_new.append(build(Tagging, tag=tag, contact=state.contact,
+                                                 organization=self.organization, created_at=self.now))
                 changed = True
         return changed
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from .models import Contact, ContactChange
-from .pgcopy import copy_insert
+from .pgcopy import build, copy_insert
 
 _LOCK_NAMESPACE = 0x436F6E74  # "Cont"
 
@@ -35,8 +35,8 @@ def lock_coalition(coalition_id) -> None:
 
 
 def new_change(contact: Contact, kind: str, organization=None, **details) -> ContactChange:
-    return ContactChange(coalition_id=contact.coalition_id, contact_id=contact.pk, kind=kind,
-                         organization=organization, details=details)
+    return build(ContactChange, coalition_id=contact.coalition_id, contact_id=contact.pk, kind=kind,
+                 organization=organization, details=details)
 
 
 def write_changes(changes: list[ContactChange], subscribers: list | None = None) -> None:

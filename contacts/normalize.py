@@ -50,6 +50,7 @@ class Phone:
     type: str  # mobile | landline | voip | unknown (US numbers are usually "fixed line or mobile")
 
 
+@lru_cache(maxsize=20_000)  # a re-sent list parses each number once; phonenumbers is slow (~0.1 ms a number)
 def parse_phone(raw: str, declared_type: str | None = None, region: str = DEFAULT_REGION) -> Phone:
     try:
         number = phonenumbers.parse((raw or "").strip(), region)
@@ -57,9 +58,9 @@ def parse_phone(raw: str, declared_type: str | None = None, region: str = DEFAUL
         raise InvalidValue(f"{raw!r} is not a phone number")
     if not phonenumbers.is_valid_number(number):
         raise InvalidValue(f"{raw!r} is not a valid phone number")
-    detected = PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
-    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                 declared_type or detected)
+    # number_type is as dear as parsing: only ask when the caller did not say
+    kind = declared_type or PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
+    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), kind)
 
 
 # ---- addresses -------------------------------------------------------------------------------------------
@@ -114,6 +115,12 @@ def zip_centroid(postal_code: str) -> tuple[float, float] | None:
     return float(found[0]["lat"]), float(found[0]["long"])
 
 
+@lru_cache(maxsize=20_000)
+def _tag_address(text: str):
+    """usaddress.tag, remembered (a re-sent list tags each line once). Callers only read the tags."""
+    return usaddress.tag(text)
+
+
 def parse_address(*, line1: str = "", line2: str = "", city: str = "", state: str = "", postal_code: str = "",
                   latitude=None, longitude=None) -> Address:
     postal_code = (postal_code or "").strip()
@@ -128,7 +135,7 @@ def parse_address(*, line1: str = "", line2: str = "", city: str = "", state: st
     text = " ".join(part for part in (line1, line2) if part).strip()
     if text:
         try:
-            tags, kind = usaddress.tag(text)
+            tags, kind = _tag_address(text)
             parsed = kind == "Street Address" and "AddressNumber" in tags
         except usaddress.RepeatedLabelError:
             tags = {}

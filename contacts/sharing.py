@@ -12,6 +12,9 @@
 Rendering is set-based: one SQL statement reads a page of contacts with their emails, phones, addresses, links,
 consents and tags aggregated as JSON (no model instances), so a page of 1,000 contacts is one round trip.
 """
+import gc
+import threading
+from contextlib import contextmanager
 from uuid import UUID
 
 from django.db import connection
@@ -74,9 +77,34 @@ def load_contacts(ids) -> dict:
     return found
 
 
+_gc_lock = threading.Lock()
+_gc_pause = {"depth": 0, "was_enabled": False}  # shared by the threads of a gthread worker
+
+
+@contextmanager
+def gc_paused():
+    """Build many small acyclic objects (a page of 1,000 contacts) without the cyclic collector: it otherwise runs
+    full collections over the whole process while the page is parsed, a third of a feed page's CPU. Whatever
+    garbage the block leaves is collected on the collector's next run, as before. Nested or concurrent pauses
+    (threads) re-enable the collector when the last one ends, and only if it was on before the first."""
+    with _gc_lock:
+        if _gc_pause["depth"] == 0:
+            _gc_pause["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _gc_pause["depth"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pause["depth"] -= 1
+            if _gc_pause["depth"] == 0 and _gc_pause["was_enabled"]:
+                gc.enable()
+
+
 def render_contacts(organization, ids) -> dict:
     """{id: contact_view} for the contacts with these ids (the caller checked the organization may see them)."""
-    return {pk: contact_view(contact, organization) for pk, contact in load_contacts(ids).items()}
+    with gc_paused():
+        return {pk: contact_view(contact, organization) for pk, contact in load_contacts(ids).items()}
 
 
 def _shared_channels(consents) -> set[str]:

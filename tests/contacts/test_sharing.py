@@ -108,3 +108,28 @@ def test_export_is_masked_like_the_api(client_a, client_b, org_b):
     assert "rosa@x.org" in text and cid in text
     for secret in SECRETS:
         assert secret not in text
+
+
+def test_gc_pause_restores_the_collector_across_threads():
+    import gc
+    import threading
+
+    from contacts.sharing import gc_paused
+
+    assert gc.isenabled()
+    inside, seen = threading.Barrier(2), []
+
+    def work():
+        with gc_paused():
+            inside.wait()
+            seen.append(gc.isenabled())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [False, False] and gc.isenabled()
+    with gc_paused(), gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
