@@ -18,6 +18,7 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
+    path("osdi/v1/", include("api.osdi.urls")),  # OSDI facade (api/osdi), HAL+JSON
     # The docs are public (they describe the API, not anyone's data) and served without any CDN.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
