@@ -1,5 +1,6 @@
 """`OSDI-API-Token: <key>`: the header Action Network clients send, carrying the organization's ordinary API key
 (the same keys, scopes and revocation as `Authorization: Token`)."""
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from api.authentication import KeyUser
@@ -20,3 +21,12 @@ class OsdiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return "OSDI-API-Token"
+
+
+class OsdiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.osdi.authentication.OsdiTokenAuthentication"
+    name = "OsdiApiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "OSDI-API-Token",
+                "description": "A member organization's API key (the same keys as `Authorization: Token`)."}

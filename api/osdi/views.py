@@ -2,6 +2,8 @@
 Unknown, malformed and foreign ids are the same 404."""
 import uuid
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -27,6 +29,20 @@ class HalJsonRenderer(JSONRenderer):
 
 class HalJsonParser(JSONParser):
     media_type = "application/hal+json"
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("page", int, description="page number, from 1; past the last page is an empty page"),
+    OpenApiParameter("per_page", int, description="records per page (default 25, at most 100)"),
+    OpenApiParameter("filter", str, description="OData subset, e.g. `modified_date gt '2024-01-01'`"),
+]
+
+
+def osdi_schema(operation_id: str, summary: str, *, listing=False, body=False):
+    """OpenAPI for an OSDI operation: HAL+JSON objects (the OSDI spec is their schema)."""
+    return extend_schema(operation_id=f"osdi_{operation_id}", summary=summary, tags=["osdi"],
+                         parameters=LIST_PARAMETERS if listing else None,
+                         request=OpenApiTypes.OBJECT if body else None, responses={200: OpenApiTypes.OBJECT})
 
 
 def not_found():
@@ -111,6 +127,7 @@ class OsdiView(APIView):
 class EntryPointView(OsdiView):
     scope_family = None
 
+    @osdi_schema("entry_point", "OSDI entry point: links to the collections")
     def get(self, request):
         links = {f"osdi:{kind}": {"href": href(request, kind)} for kind in ("people", "tags")}
         links["osdi:person_signup_helper"] = {"href": href(request, "people")}
@@ -120,10 +137,12 @@ class EntryPointView(OsdiView):
 
 
 class PeopleView(OsdiView):
+    @osdi_schema("people_list", "List people (filters: email_address, modified_date, ...)", listing=True)
     def get(self, request):
         queryset = filters.filter_people(request, self.organization, self.people()).order_by("created_at", "id")
         return Response(paginate(request, queryset, kind="people", render=self.render_people))
 
+    @osdi_schema("person_signup", "Person signup helper: match by email or create; add/remove tags", body=True)
     def post(self, request):
         """The person signup helper: {"person": {...}, "add_tags": [...], "remove_tags": [...]}."""
         body = self.body()
@@ -138,9 +157,11 @@ class PeopleView(OsdiView):
 
 
 class PersonView(OsdiView):
+    @osdi_schema("person_get", "One person")
     def get(self, request, pk):
         return self.person_response(self.person(pk))
 
+    @osdi_schema("person_update", "Update a person", body=True)
     def put(self, request, pk):
         person = person_input(self.body(), update=True)
         result = services.person_update(organization=self.organization, contact_id=as_uuid(pk), person=person,
@@ -149,18 +170,21 @@ class PersonView(OsdiView):
 
 
 class PersonTaggingsView(OsdiView):
+    @osdi_schema("person_taggings", "A person's taggings", listing=True)
     def get(self, request, pk):
         queryset = filters.filter_taggings(request, self.taggings().filter(contact=self.person(pk)))
         return Response(paginate(request, queryset, kind="taggings", render=self.render_taggings))
 
 
 class TagsView(OsdiView):
+    @osdi_schema("tags_list", "List tags", listing=True)
     def get(self, request):
         queryset = filters.filter_tags(request, Tag.objects.visible_to(self.organization)).order_by("created_at",
                                                                                                       "id")
         return Response(paginate(request, queryset, kind="tags",
                                  render=lambda rows: [tag_record(request, t) for t in rows]))
 
+    @osdi_schema("tag_create", "Create a tag (or return the one of that name)", body=True)
     def post(self, request):
         name = self.body().get("name")
         if not isinstance(name, str) or len(name) > 100:
@@ -171,15 +195,18 @@ class TagsView(OsdiView):
 
 
 class TagView(OsdiView):
+    @osdi_schema("tag_get", "One tag")
     def get(self, request, pk):
         return Response(tag_record(request, self.tag(pk)))
 
 
 class TagTaggingsView(OsdiView):
+    @osdi_schema("tag_taggings", "A tag's taggings", listing=True)
     def get(self, request, pk):
         queryset = filters.filter_taggings(request, self.taggings().filter(tag=self.tag(pk)))
         return Response(paginate(request, queryset, kind="taggings", render=self.render_taggings))
 
+    @osdi_schema("tagging_create", "Tag a person named by _links.osdi:person.href", body=True)
     def post(self, request, pk):
         tag = self.tag(pk)
         tagging, created = services.tagging_add(organization=self.organization, tag=tag,
@@ -188,12 +215,14 @@ class TagTaggingsView(OsdiView):
 
 
 class TaggingView(OsdiView):
+    @osdi_schema("tagging_get", "One tagging")
     def get(self, request, pk, person_pk):
         tagging = self.taggings().filter(tag=self.tag(pk), contact_id=as_uuid(person_pk)).first()
         if tagging is None:
             raise not_found()
         return Response(tagging_record(request, tagging))
 
+    @osdi_schema("tagging_delete", "Remove a tagging")
     def delete(self, request, pk, person_pk):
         services.tagging_remove(organization=self.organization, tag_id=self.tag(pk).pk,
                                 contact_id=as_uuid(person_pk))
