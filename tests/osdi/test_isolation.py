@@ -4,9 +4,7 @@ coalition-shared person only as contacts.sharing allows."""
 import pytest
 
 from contacts.consent import consent_record
-from contacts.inputs import PersonInput
 from contacts.models import Contact, Tagging
-from contacts.services import contact_upsert
 
 from .test_people_api import BASE, an_id, osdi_client, signup
 

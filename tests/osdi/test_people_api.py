@@ -1,7 +1,6 @@
 """OSDI people, tags and taggings through the test client: shapes, signup matching, consent, filters, errors."""
 import pytest
 
-from contacts.consent import consent_record
 from contacts.models import Consent, Contact, Tag, Tagging
 from organizations.services import api_key_create
 
@@ -212,3 +211,21 @@ def test_auth_header_and_scopes(org_a, osdi_a):
     assert denied.status_code == 403 and Contact.objects.count() == 0
     assert osdi_client(org_a, scopes=["events:read"]).get(BASE + "tags").status_code == 403
     assert osdi_a.get(BASE).json()["_links"]["osdi:people"]["href"].endswith("/people")
+
+
+@pytest.mark.parametrize("body", [["a list"], {"email_addresses": [{"address": "bad"}]},
+                                  {"custom_fields": "not a dict"}, {"languages_spoken": "en"}])
+def test_bad_put_is_a_400_and_changes_nothing(osdi_a, body):
+    record = signup(osdi_a, {"given_name": "Hal", "email_addresses": [{"address": "hal@example.org"}]}).json()
+    before = Contact.objects.get(pk=an_id(record)).modified_at
+    response = osdi_a.put(f"{BASE}people/{an_id(record)}", body, format="json")
+    assert response.status_code == 400 and response.json()["error"]["fields"]
+    assert Contact.objects.get(pk=an_id(record)).modified_at == before
+    assert osdi_a.get(f"{BASE}people/{an_id(record)}").json()["email_addresses"] == record["email_addresses"]
+
+
+def test_a_merged_id_answers_with_the_survivor(osdi_a):
+    kept = signup(osdi_a, {"given_name": "Ivy", "email_addresses": [{"address": "ivy@example.org"}]}).json()
+    gone = signup(osdi_a, {"given_name": "Ivy", "email_addresses": [{"address": "ivy2@example.org"}]}).json()
+    Contact.objects.filter(pk=an_id(gone)).update(merged_into_id=an_id(kept))
+    assert an_id(osdi_a.get(f"{BASE}people/{an_id(gone)}").json()) == an_id(kept)
