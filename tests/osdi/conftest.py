@@ -24,9 +24,9 @@ def osdi_server(django_db_setup, django_db_blocker):
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-3000:]}")
         try:
-            if requests.get(f"{root}/healthz", timeout=2).status_code == 200:
+            if requests.get(f"{root}/healthz", timeout=10).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading the app
             pass
         if time.monotonic() > deadline:
             process.kill()
