@@ -32,7 +32,10 @@ def flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out = {}
         for key, value in detail.items():
-            name = prefix if key == "non_field_errors" and prefix else (f"{prefix}.{key}" if prefix else str(key))
+            if isinstance(key, int):  # DRF reports the items of a nested many=True as {index: errors}
+                name = f"{prefix}[{key}]"
+            else:
+                name = prefix if key == "non_field_errors" and prefix else (f"{prefix}.{key}" if prefix else str(key))
             out.update(flatten_fields(value, name))
         return out
     if isinstance(detail, list) and detail and all(isinstance(item, str) for item in detail):

@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from contacts import api as contacts_api
+
 from . import views
 
 router = DefaultRouter(trailing_slash=True)
@@ -10,6 +12,10 @@ router.include_root_view = False
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("contacts", contacts_api.ContactViewSet, basename="contact")
+router.register("tags", contacts_api.TagViewSet, basename="tag")
+router.register("possible-duplicates", contacts_api.PossibleDuplicateViewSet, basename="possible-duplicate")
+router.register("merges", contacts_api.ContactMergeViewSet, basename="contact-merge")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),

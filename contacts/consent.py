@@ -7,6 +7,7 @@ shares a contact with the whole coalition (Contact.coalition_shared, kept in ste
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import ApiKey
@@ -21,12 +22,17 @@ class ConsentOutcome:
     ignored_reason: str = ""
 
 
-def current_consents(contact: Contact) -> dict[tuple[str, str, object], Consent]:
-    """{(channel, scope, organization_id or None): latest consent}."""
+def latest_consents(consents, get=getattr) -> dict[tuple[str, str, object], Consent]:
+    """{(channel, scope, organization_id or None): latest consent} of a history (Consent rows, or dicts with
+    get=dict.get): the current state is derived, never stored."""
     latest = {}
-    for consent in contact.consents.order_by("captured_at", "recorded_at"):
-        latest[(consent.channel, consent.scope, consent.organization_id)] = consent
+    for consent in sorted(consents, key=lambda c: (get(c, "captured_at"), get(c, "recorded_at"))):
+        latest[(get(consent, "channel"), get(consent, "scope"), get(consent, "organization_id"))] = consent
     return latest
+
+
+def current_consents(contact: Contact) -> dict[tuple[str, str, object], Consent]:
+    return latest_consents(contact.consents.all())
 
 
 def consent_status(contact: Contact, channel: str, organization) -> str | None:
@@ -40,25 +46,43 @@ def consent_status(contact: Contact, channel: str, organization) -> str | None:
     return "opt_in" if "opt_in" in statuses else None
 
 
+def consent_decide(current: Consent | None, status: str, text: str, source: str) -> str:
+    """Why a new consent event would not be recorded ("" to record it). The sticky opt-out rule lives here."""
+    if status == "opt_in" and current is not None and current.status == "opt_out" and not (text or "").strip():
+        return "opt_out_is_sticky: an opt-in needs the exact consent text to undo an opt-out"
+    if current is not None and current.status == status and current.text == text and current.source == source:
+        return "unchanged"
+    return ""
+
+
 def consent_record(*, contact: Contact, recorded_by, channel: str, scope: str, status: str, source: str,
                    text: str = "", ip_address: str | None = None, captured_at=None, actor=None) -> ConsentOutcome:
-    """Append a consent event unless it would silently undo an opt-out."""
-    organization = recorded_by if scope == "organization" else None
-    key = (channel, scope, organization.pk if organization else None)
-    current = current_consents(contact).get(key)
-    if status == "opt_in" and current is not None and current.status == "opt_out" and not text.strip():
-        return ConsentOutcome(None, "opt_out_is_sticky: an opt-in needs the exact consent text to undo an opt-out")
-    if current is not None and current.status == status and current.text == text and current.source == source:
-        return ConsentOutcome(current, "unchanged")
-    consent = Consent.objects.create(
-        contact=contact, channel=channel, scope=scope, organization=organization, recorded_by=recorded_by,
-        status=status, source=source, text=text, ip_address=ip_address, captured_at=captured_at or timezone.now(),
-        actor_key=actor if isinstance(actor, ApiKey) else None,
-        actor_user=actor if isinstance(actor, AbstractBaseUser) else None)
-    refresh_coalition_shared(contact)
-    audit_record(organization=recorded_by, actor=actor, verb="consent.changed", obj=contact,
-                 details={"channel": channel, "scope": scope, "status": status, "source": source,
-                          "previous": current.status if current else None})
+    """Append a consent event unless it would silently undo an opt-out; records the contact's change."""
+    from .changes import lock_coalition, record_change
+
+    with transaction.atomic():
+        lock_coalition(contact.coalition_id)
+        getattr(contact, "_prefetched_objects_cache", {}).pop("consents", None)
+        organization = recorded_by if scope == "organization" else None
+        key = (channel, scope, organization.pk if organization else None)
+        current = current_consents(contact).get(key)
+        reason = consent_decide(current, status, text, source)
+        if reason:
+            return ConsentOutcome(current if reason == "unchanged" else None, reason)
+        consent = Consent.objects.create(
+            contact=contact, channel=channel, scope=scope, organization=organization, recorded_by=recorded_by,
+            status=status, source=source, text=text, ip_address=ip_address,
+            captured_at=captured_at or timezone.now(),
+            actor_key=actor if isinstance(actor, ApiKey) else None,
+            actor_user=actor if isinstance(actor, AbstractBaseUser) else None)
+        was_shared = contact.coalition_shared
+        refresh_coalition_shared(contact)
+        Contact.objects.filter(pk=contact.pk).update(modified_at=timezone.now())
+        audit_record(organization=recorded_by, actor=actor, verb="consent.changed", obj=contact,
+                     details={"channel": channel, "scope": scope, "status": status, "source": source,
+                              "previous": current.status if current else None})
+        extra = {"unshared": True} if was_shared and not contact.coalition_shared else {}
+        record_change(contact, "updated", **extra)
     return ConsentOutcome(consent)
 
 

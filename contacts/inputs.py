@@ -78,7 +78,26 @@ class PersonInput(serializers.Serializer):
     consents = ConsentInput(many=True, required=False, max_length=20)
 
     def validate(self, data):
-        if not self.partial and not any(data.get(f) for f in ("given_name", "family_name", "emails", "phones",
+        if not self.partial and not self.context.get("patch") and not any(data.get(f) for f in ("given_name", "family_name", "emails", "phones",
                                                                 "external_id")):
             raise serializers.ValidationError("A person needs at least a name, an email, a phone or an external_id.")
         return data
+
+
+def validate_people(records: list, prefix: str = "records") -> tuple[dict, dict]:
+    """Validate many records: ({index: person}, {index: {"records[3].emails[0].address": [messages]}})."""
+    from api.errors import flatten_fields
+
+    from rest_framework.exceptions import ValidationError
+
+    people, errors = {}, {}
+    serializer = PersonInput()  # one instance: its fields are built once, not per record
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            errors[index] = {f"{prefix}[{index}]": ["must be an object"]}
+            continue
+        try:
+            people[index] = serializer.run_validation(record)
+        except ValidationError as exc:
+            errors[index] = flatten_fields(exc.detail, f"{prefix}[{index}]")
+    return people, errors

@@ -241,6 +241,8 @@ class PossibleDuplicate(models.Model):
     status = models.CharField(max_length=10, choices=STATUS, default="open")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = TenantQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact", "other"], name="one_duplicate_per_pair")]
 
@@ -251,9 +253,39 @@ class ContactChange(models.Model):
 
     KINDS = [("created", "created"), ("updated", "updated"), ("merged", "merged"), ("deleted", "deleted")]
     seq = models.BigAutoField(primary_key=True)
+    coalition = models.ForeignKey(Coalition, null=True, on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     kind = models.CharField(max_length=10, choices=KINDS)
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="+")
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["coalition", "seq"], name="contact_change_feed"),
+                   models.Index(fields=["contact"], name="contact_change_contact")]
+
+
+class ContactMergeQuerySet(TenantQuerySet):
+    pass
+
+
+class ContactMerge(models.Model):
+    """What a merge did, so it can be undone: the rows moved from `merged` to `survivor` (per registered
+    relation, contacts.merging) and the survivor's values before the merge."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+",
+                                     help_text="who merged")
+    survivor = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    merged = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    moved = models.JSONField(default=dict, help_text='{"app.model.field": [pk, ...]}')
+    previous = models.JSONField(default=dict, help_text="survivor values before the merge")
+    actor_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ContactMergeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]

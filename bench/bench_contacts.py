@@ -1,0 +1,348 @@
+"""Contacts benchmarks (`make bench`, or `python -m bench contacts` under config.embedded).
+
+1. HTTP bulk upsert through a real gunicorn (deploy/gunicorn.conf.py): BENCH_CONTACTS synthetic contacts
+   (default 100,000) in pages of 1,000 from BENCH_CLIENTS threads, beside a PostgreSQL COPY of the same rows
+   into a scratch table in the same run. Goal: >= 5,000 contacts/s and within 10x of COPY.
+2. The change feed read from the start over HTTP (pages of 1,000). Goal: >= 20,000 contacts/s.
+3. Matching cost: upserting BENCH_MATCH (10,000) contacts (half matching by email, half new) into a table of
+   BENCH_CONTACTS rows, then into one of BENCH_BIG (1,000,000; grown with INSERT ... SELECT). Goal: < 2x.
+   Prints the EXPLAIN of the hot lookups at the big size.
+Each run uses a fresh database (bench_contacts_<pid>) on the server of DATABASE_URL, dropped afterwards.
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+N = int(os.environ.get("BENCH_CONTACTS", 100_000))
+BIG = int(os.environ.get("BENCH_BIG", 1_000_000))
+MATCH = int(os.environ.get("BENCH_MATCH", 10_000))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", 3))
+PAGE = 1000
+ZIPS = ["06103", "06105", "06106", "06112", "06114", "06120", "06510", "06511", "06513", "06519", "06604",
+        "06605", "06606", "06607", "06608", "06610"]
+CITIES = {"061": "Hartford", "065": "New Haven", "066": "Bridgeport"}
+STREETS = ["Main St", "Elm Street", "Park Avenue", "Broad St", "Chapel St", "Fairfield Ave", "Whitney Ave",
+           "Albany Avenue", "State St", "Church Street"]
+SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "su", "ti", "vo", "ze", "an", "be", "ci", "do", "fu", "gi", "ha"]
+
+
+def record(n: int, prefix: str = "b") -> dict:
+    """A synthetic supporter; names from syllables so (family name, ZIP) pairs are rare, as in real lists."""
+    s = SYLLABLES
+    family = (s[n % 16] + s[(n // 16) % 16] + s[(n // 256) % 16] + s[(n // 4096) % 16]).title() + s[(n // 65536) % 16]
+    zip_code = ZIPS[n % len(ZIPS)]
+    return {"given_name": ["Ana", "José", "Nguyễn", "Siobhán", "Marcus", "Keisha", "Luis", "Mei"][n % 8] + s[n % 7],
+            "family_name": family, "external_id": f"{prefix}{n}",
+            "emails": [{"address": f"{prefix}{n}@bench.example"}],
+            "phones": [{"number": f"+1203{(5550000 + n) % 10_000_000:07d}", "type": "mobile"}],
+            "addresses": [{"line1": f"{n // 10 + 1} {STREETS[n % len(STREETS)]}", "city": CITIES[zip_code[:3]],
+                           "state": "CT", "postal_code": zip_code}],
+            "tags": ["bench"]}
+
+
+def _db_url(name: str) -> str:
+    parts = urlparse(os.environ["DATABASE_URL"])
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def main() -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(os.environ["DATABASE_URL"])
+    admin.autocommit = True
+    name = f"bench_contacts_{os.getpid()}"
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = {**os.environ, "DATABASE_URL": _db_url(name), "DJANGO_DEBUG": "0", "PYTHONPATH": str(ROOT),
+               "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
+        result = subprocess.run([sys.executable, __file__, "child"], env=env, cwd=ROOT)
+        if result.returncode:
+            raise SystemExit(result.returncode)
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ---- the child process: a Django process on the bench database ----------------------------------------------
+
+def child() -> None:
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from organizations.models import Coalition, Organization
+    from organizations.services import api_key_create
+
+    coalition = Coalition.objects.create(name="Bench", slug="bench")
+    org = Organization.objects.create(coalition=coalition, name="Bench org", slug="bench-org", short_name="B")
+    _, key = api_key_create(organization=org, name="bench")
+    bodies = [json.dumps({"records": [record(n) for n in range(start, min(N, start + PAGE))]}).encode()
+              for start in range(0, N, PAGE)]
+    port = _free_port()
+    server = _gunicorn(port)
+    try:
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
+        cpu_before = _cpu_seconds(server.pid)
+        http_rate, elapsed = _bulk_over_http(port, key, bodies)
+        cpu = _cpu_seconds(server.pid) - cpu_before
+        copy_rate, copy_elapsed = _copy(bodies)
+        print(f"bulk HTTP upsert: {N} contacts in {elapsed:.1f}s = {http_rate:,.0f} contacts/s "
+              f"({CLIENTS} client threads, pages of {PAGE}); gunicorn CPU {cpu:.1f}s = "
+              f"{N / max(cpu, 0.001):,.0f} contacts per server CPU-second")
+        print(f"COPY of the same rows: {copy_elapsed:.2f}s = {copy_rate:,.0f} rows/s")
+        print(f"ratio COPY/HTTP: {copy_rate / http_rate:.1f}x (goal <= 10x); HTTP goal >= 5,000/s: "
+              f"{'met' if http_rate >= 5000 else 'NOT met'}")
+        cpu_before = _cpu_seconds(server.pid)
+        feed_rate, events = _feed(port, key)
+        cpu = _cpu_seconds(server.pid) - cpu_before
+        print(f"change feed from the start: {events} events at {feed_rate:,.0f} contacts/s (goal >= 20,000/s: "
+              f"{'met' if feed_rate >= 20000 else 'NOT met'}); gunicorn CPU {cpu:.1f}s = "
+              f"{events / max(cpu, 0.001):,.0f} contacts per server CPU-second")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    _matching(org)
+
+
+def _cpu_seconds(root_pid: int) -> float:
+    """utime + stime of a process and its children (the gunicorn master and its workers)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _free_port() -> int:
+    from config.embedded import free_port
+    return free_port()
+
+
+def _gunicorn(port: int):
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}",
+           "GUNICORN_WORKERS": os.environ.get("BENCH_WORKERS", "3"),
+           "GUNICORN_THREADS": os.environ.get("BENCH_THREADS", "1"), "GUNICORN_TIMEOUT": "300"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "deploy/gunicorn.conf.py",
+                               "--access-logfile", "/dev/null"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    import requests
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200:
+                return server
+        except requests.RequestException:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
+
+
+def _bulk_over_http(port: int, key: str, bodies: list[bytes]) -> tuple[float, float]:
+    import requests
+
+    queue = list(reversed(bodies))
+    lock = threading.Lock()
+    failures = []
+
+    def worker():
+        session = requests.Session()
+        headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
+        while True:
+            with lock:
+                if not queue:
+                    return
+                body = queue.pop()
+            response = session.post(f"http://127.0.0.1:{port}/api/v1/contacts/bulk/", data=body, headers=headers,
+                                    timeout=300)
+            if response.status_code != 200 or response.json()["summary"].get("error"):
+                failures.append(response.text[:500])
+
+    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"{len(failures)} bulk requests failed: {failures[0]}")
+    return N / elapsed, elapsed
+
+
+def _copy(bodies: list[bytes]) -> tuple[float, float]:
+    """COPY the same rows (one line per contact, the same fields) into a scratch table."""
+    import csv
+    import io
+
+    from django.db import connection
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for body in bodies:
+        for r in json.loads(body)["records"]:
+            a = r["addresses"][0]
+            writer.writerow([r["external_id"], r["given_name"], r["family_name"], r["emails"][0]["address"],
+                             r["phones"][0]["number"], a["line1"], a["city"], a["state"], a["postal_code"],
+                             "bench"])
+    data = buffer.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_copy (external_id text, given_name text, family_name text, email text, "
+                       "phone text, line1 text, city text, state text, postal_code text, tags text)")
+        started = time.perf_counter()
+        cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv)", io.StringIO(data))
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy")
+    return N / elapsed, elapsed
+
+
+def _feed(port: int, key: str) -> tuple[float, int]:
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {key}"
+    cursor, events = "0", 0
+    started = time.perf_counter()
+    while True:
+        page = session.get(f"http://127.0.0.1:{port}/api/v1/contacts/changes/",
+                           params={"cursor": cursor, "page_size": 1000}, timeout=120).json()
+        events += len(page["results"])
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    return events / (time.perf_counter() - started), events
+
+
+# ---- 3. matching cost as the table grows -----------------------------------------------------------------------
+
+def _upsert_round(org, prefix: str, base: int) -> float:
+    """MATCH records: half are people already in the table (matched by email), half are new."""
+    from contacts.batch import batch_upsert
+    from contacts.inputs import validate_people
+
+    records = []
+    for i in range(MATCH):
+        if i % 2:
+            records.append(record(base + i * 7 % N))      # an existing person, with a new external id
+            records[-1]["external_id"] = f"{prefix}-m{i}"
+        else:
+            records.append(record(10_000_000 + base + i, prefix=prefix))
+    elapsed = 0.0
+    for start in range(0, MATCH, PAGE):
+        people, errors = validate_people(records[start:start + PAGE])
+        assert not errors, errors
+        began = time.perf_counter()
+        results = batch_upsert(organization=org, people=[people[i] for i in sorted(people)], source="bench")
+        elapsed += time.perf_counter() - began
+        assert not [r for r in results if isinstance(r, Exception)]
+    return elapsed
+
+
+def _grow(org, total: int) -> float:
+    from django.db import connection
+
+    from contacts.models import Contact
+
+    missing = total - Contact.objects.count()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE big AS SELECT gen_random_uuid() AS id, g AS n "
+                       "FROM generate_series(1, %s) g", [missing])
+        cursor.execute("""
+            INSERT INTO contacts_contact (id, coalition_id, given_name, family_name, language, given_key, family_key,
+                                          coalition_shared, created_at, modified_at)
+            SELECT id, %s, 'Big' || n, 'Fam' || (n %% 300000), '', 'big' || n, 'fam' || (n %% 300000), false,
+                   now(), now() FROM big""", [org.coalition_id])
+        cursor.execute("""
+            INSERT INTO contacts_contactemail (contact_id, address, normalized, "primary", created_at, supplied_by)
+            SELECT id, 'big' || n || '@big.example', 'big' || n || '@big.example', true, now(), ARRAY[%s]::uuid[]
+            FROM big""", [org.pk])
+        cursor.execute("""
+            INSERT INTO contacts_contactphone (contact_id, raw, number, type, "primary", created_at, supplied_by)
+            SELECT id, '', '+1475' || lpad((n %% 10000000)::text, 7, '0'), 'mobile', true, now(), ARRAY[%s]::uuid[]
+            FROM big""", [org.pk])
+        cursor.execute("""
+            INSERT INTO contacts_contactaddress (contact_id, line1, line2, city, state, postal_code, number, street,
+                unit, household_key, latitude, longitude, precision, parsed, "primary", created_at, supplied_by)
+            SELECT id, (n %% 997 + 1) || ' Main St', '', 'Hartford', 'CT', z.zip, (n %% 997 + 1)::text, 'MAIN ST', '',
+                   (n %% 997 + 1) || '|MAIN ST||' || z.zip, 41.76, -72.68, 'zip_centroid', true, true, now(),
+                   ARRAY[%s]::uuid[]
+            FROM big JOIN (SELECT zip, ordinality - 1 AS i FROM unnest(%s::text[]) WITH ORDINALITY zip) z
+              ON z.i = n %% %s""", [org.pk, ZIPS, len(ZIPS)])
+        cursor.execute("""
+            INSERT INTO contacts_organizationcontact (organization_id, contact_id, external_id, source, first_seen_at,
+                                                      notes, custom_fields, created_at, modified_at)
+            SELECT %s, id, 'big-' || n, 'bench', now(), '', '{}', now(), now() FROM big""", [org.pk])
+        cursor.execute("DROP TABLE big")
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def _explain(org) -> None:
+    from django.db import connection
+    from django.db.models.functions import Upper
+
+    from contacts.models import Contact, ContactEmail, ContactPhone, OrganizationContact
+
+    print("\nEXPLAIN ANALYZE of the hot lookups (1,000 keys each, as in one bulk page):")
+    emails = [f"BIG{n}@BIG.EXAMPLE" for n in range(1, 1001)]
+    queries = {  # the lookups of contacts.batch.BatchUpsert._lookup, with 1,000 keys
+        "external ids": OrganizationContact.objects.filter(organization=org, external_id__in=[
+            f"big-{n}" for n in range(1, 1001)]).values_list("external_id", "contact_id"),
+        "emails": ContactEmail.objects.annotate(key=Upper("normalized")).filter(key__in=emails).order_by(
+            "id").values_list("key", "contact_id"),
+        "phones": ContactPhone.objects.filter(number__in=[f"+1475{n:07d}" for n in range(1, 1001)]).exclude(
+            type="landline").order_by("id").values_list("number", "contact_id"),
+        "candidate contacts": Contact.objects.filter(pk__in=list(ContactEmail.objects.annotate(
+            key=Upper("normalized")).filter(key__in=emails).values_list("contact_id", flat=True)),
+            coalition_id=org.coalition_id),
+    }
+    for label, queryset in queries.items():
+        print(f"-- {label}")
+        print(_short(queryset.explain(analyze=True)))
+    from contacts.batch import WEAK_MATCH_SQL
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN ANALYZE " + WEAK_MATCH_SQL, [[f"fam{n}" for n in range(1000)], ZIPS[:1] * 1000,
+                                                             org.coalition_id])
+        print("-- weak match (family name + ZIP pairs)")
+        print(_short("\n".join(row[0] for row in cursor.fetchall())))
+
+
+def _short(plan: str) -> str:
+    return "\n".join("   " + (line if len(line) < 160 else line[:150] + " ...") for line in plan.splitlines()[:16])
+
+
+def _matching(org) -> None:
+    from contacts.models import Contact
+
+    small_size = Contact.objects.count()
+    small = _upsert_round(org, "small", 0)
+    grow = _grow(org, BIG)
+    big_size = Contact.objects.count()
+    big = _upsert_round(org, "big", 1)
+    print(f"\nmatching cost: upserting {MATCH} contacts (half matched by email, half new) into {small_size:,} "
+          f"contacts: {small:.2f}s; into {big_size:,} contacts (grown in {grow:.0f}s): {big:.2f}s; "
+          f"ratio {big / small:.2f}x (goal < 2x: {'met' if big / small < 2 else 'NOT met'})")
+    _explain(org)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["child"]:
+        child()
+    else:
+        main()

@@ -1,0 +1,92 @@
+"""The change feed: every contact write ends in `record_change` / `write_changes` (the one place where a future
+webhook emit belongs), and partners read it back in `seq` order with `feed_page`.
+
+Commit order. A bigserial is handed out when a row is inserted, not when it commits, so with free-running writers
+seq 11 could become visible before seq 10, and a reader that had moved its cursor past 11 would never see 10.
+Every writer of ContactChange therefore first takes the coalition's transaction-level advisory lock
+(`lock_coalition`), held until commit: within a coalition, change rows are numbered in commit order, so a reader
+never finds a gap that fills later. The same lock makes matching race-free (two requests cannot both create the
+same email). Writers hold it for the database part of a write only (validation happens before).
+
+What a reader sees: each row is rendered with the contact's *current* state through contacts.sharing.contact_view;
+a contact the reader may no longer see (its link deleted, consent to share withdrawn, merged or erased) comes as
+`deleted` (or `merged` with the survivor's id) with no data, so a follower ends with what a full listing shows.
+"""
+from django.db import connection, transaction
+from django.db.models import Q
+
+from .models import Contact, ContactChange
+from .pgcopy import copy_insert
+
+_LOCK_NAMESPACE = 0x436F6E74  # "Cont"
+
+
+def _lock_key(coalition_id) -> int:
+    value = (coalition_id.int if hasattr(coalition_id, "int") else int(str(coalition_id).replace("-", ""), 16))
+    return (value ^ _LOCK_NAMESPACE) & 0x7FFFFFFFFFFFFFFF
+
+
+def lock_coalition(coalition_id) -> None:
+    """Serialise contact writes of one coalition until the surrounding transaction ends."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_coalition must run inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(coalition_id)])
+
+
+def new_change(contact: Contact, kind: str, organization=None, **details) -> ContactChange:
+    return ContactChange(coalition_id=contact.coalition_id, contact_id=contact.pk, kind=kind,
+                         organization=organization, details=details)
+
+
+def write_changes(changes: list[ContactChange]) -> None:
+    """Append change rows (the caller holds the coalition lock, or this takes it). Webhook emits go here."""
+    if not changes:
+        return
+    with transaction.atomic():
+        for coalition_id in sorted({str(c.coalition_id) for c in changes}):
+            lock_coalition(coalition_id)
+        copy_insert(ContactChange, changes)
+
+
+def record_change(contact: Contact, kind: str, organization=None, **details) -> None:
+    write_changes([new_change(contact, kind, organization, **details)])
+
+
+# ---- reading ---------------------------------------------------------------------------------------------
+
+MAX_PAGE = 1000
+
+
+def feed_page(organization, after: int = 0, limit: int = 500) -> tuple[list[dict], int, bool]:
+    """(events, next cursor, more) for `organization`, after the change `after`."""
+    from .sharing import render_contacts
+
+    limit = max(1, min(MAX_PAGE, limit))
+    rows = list(ContactChange.objects.filter(coalition_id=organization.coalition_id, seq__gt=after)
+                .filter(Q(organization__isnull=True) | Q(organization=organization))
+                .order_by("seq").values_list("seq", "contact_id", "kind", "details")[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = {row[1] for row in rows}
+    visible = render_contacts(organization, Contact.objects.visible_to(organization).filter(pk__in=ids)
+                              .values_list("pk", flat=True))
+    survivors = {}
+    merged_ids = [row[1] for row in rows if row[2] == "merged" and row[1] not in visible]
+    if merged_ids:
+        survivors = dict(Contact.objects.filter(pk__in=merged_ids).values_list("pk", "merged_into_id"))
+        reachable = set(Contact.objects.visible_to(organization).filter(
+            pk__in=[s for s in survivors.values() if s]).values_list("pk", flat=True))
+        survivors = {k: v for k, v in survivors.items() if v in reachable}
+    events = []
+    for seq, contact_id, kind, details in rows:
+        if contact_id in visible:
+            events.append({"seq": seq, "kind": "updated" if kind in ("deleted", "merged") else kind,
+                           "id": contact_id, "contact": visible[contact_id]})
+        elif kind == "merged" and contact_id in survivors:
+            events.append({"seq": seq, "kind": "merged", "id": contact_id, "merged_into": survivors[contact_id],
+                           "contact": None})
+        elif kind in ("deleted", "merged") or details.get("unshared"):
+            events.append({"seq": seq, "kind": "deleted", "id": contact_id, "contact": None})
+    next_cursor = rows[-1][0] if rows else after
+    return events, next_cursor, more

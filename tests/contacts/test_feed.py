@@ -1,0 +1,106 @@
+"""GET /api/v1/contacts/changes/: a partner following the feed from the start, while writers run, ends with
+exactly the set and values of a full listing."""
+import random
+import threading
+
+import pytest
+from django.db import connection
+
+from tests.support import client_for
+
+URL = "/api/v1/contacts/"
+
+
+def follow(client, state, cursor):
+    while True:
+        page = client.get(f"{URL}changes/", {"cursor": cursor, "page_size": 37}).json()
+        for event in page["results"]:
+            if event["kind"] in ("created", "updated"):
+                state[event["id"]] = event["contact"]
+            else:
+                state.pop(event["id"], None)
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return cursor
+
+
+def full_listing(client):
+    found, url = {}, f"{URL}?page_size=200"
+    while url:
+        page = client.get(url).json()
+        found.update({c["id"]: c for c in page["results"]})
+        url = page["next"]
+    return found
+
+
+def _writer(org, seed, rounds, done, errors):
+    try:
+        rng = random.Random(seed)
+        client = client_for(org)
+        ids = []
+        for round_ in range(rounds):
+            records = []
+            for i in range(10):
+                n = rng.randrange(60)  # overlapping people: later rounds match earlier ones
+                consents = []
+                if rng.random() < 0.3:
+                    consents = [{"channel": rng.choice(["email", "sms"]), "scope": "coalition",
+                                 "status": rng.choice(["opt_in", "opt_out"]), "text": f"share {round_}"}]
+                records.append({"given_name": f"P{n}", "family_name": "Feed", "emails": [{"address": f"p{n}@x.org"}],
+                                "notes": f"{org.slug} round {round_}", "tags": [f"r{round_ % 3}"],
+                                "consents": consents})
+            response = client.post(f"{URL}bulk/", {"records": records}, format="json")
+            assert response.status_code == 200, response.content
+            results = response.json()["results"]
+            ids += [r["id"] for r in results if r["id"]]
+            if ids and rng.random() < 0.4:
+                response = client.patch(f"{URL}{rng.choice(ids)}/", {"given_name": f"Renamed{round_}"},
+                                        format="json")
+                assert response.status_code in (200, 404), response.content
+            if ids and rng.random() < 0.2:
+                assert client.delete(f"{URL}{rng.choice(ids)}/").status_code in (204, 404)
+            if len(ids) > 2 and rng.random() < 0.1:
+                a, b = rng.sample(ids, 2)
+                response = client.post(f"{URL}{a}/merge/", {"other": b}, format="json")
+                assert response.status_code in (200, 400, 404, 409), response.content
+    except BaseException as exc:
+        errors.append(exc)
+    finally:
+        connection.close()
+        done.append(seed)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_following_the_feed_while_writers_run_equals_the_full_listing(org_a, org_b):
+    readers = {org: client_for(org) for org in (org_a, org_b)}
+    states = {org: {} for org in readers}
+    cursors = {org: 0 for org in readers}
+    done, errors = [], []
+    writers = [threading.Thread(target=_writer, args=(org, seed, 12, done, errors))
+               for seed, org in enumerate([org_a, org_a, org_b])]
+    for thread in writers:
+        thread.start()
+    while len(done) < len(writers):  # read while the writers write
+        for org, client in readers.items():
+            cursors[org] = follow(client, states[org], cursors[org])
+    for thread in writers:
+        thread.join()
+    assert not errors, errors
+    for org, client in readers.items():
+        follow(client, states[org], cursors[org])
+        listing = full_listing(client)
+        assert len(listing) > 10
+        assert states[org] == listing, org.slug
+    # B saw A's contacts only when shared: nothing A-private ever reached B's final state
+    assert all("alpha round" not in (c["notes"] or "") for c in states[org_b].values())
+
+
+@pytest.mark.django_db
+def test_feed_cursor_and_bad_input(client_a):
+    client_a.post(f"{URL}bulk/", {"records": [{"given_name": f"F{i}", "external_id": f"f{i}"} for i in range(5)]},
+                  format="json")
+    first = client_a.get(f"{URL}changes/", {"page_size": 2}).json()
+    assert [e["kind"] for e in first["results"]] == ["created", "created"] and first["has_more"]
+    rest = client_a.get(f"{URL}changes/", {"cursor": first["next_cursor"]}).json()
+    assert len(rest["results"]) == 3 and not rest["has_more"]
+    assert client_a.get(f"{URL}changes/", {"cursor": "abc"}).status_code == 400
