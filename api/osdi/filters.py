@@ -3,9 +3,8 @@ each resource's fields. An email or phone filter matches only values the caller 
 contacts.sharing.contact_view), so a filter can never confirm a detail the record itself would hide."""
 from django.db.models import Q
 
-from contacts.models import Contact
 from contacts.normalize import InvalidValue, normalize_email, parse_phone
-from contacts.sharing import PREFETCH, contact_view
+from contacts.sharing import render_contacts
 from organizations.errors import DomainError
 
 from .odata import Field, FilterError, parse_filter
@@ -45,8 +44,8 @@ def _visible_detail(organization, queryset, clause) -> Q:
             return Q(pk__in=[])
         candidates = queryset.filter(phones__number=value)
         ok = lambda view: any(p["number"] == value for p in view["phones"])  # noqa: E731
-    rows = Contact.objects.filter(pk__in=candidates.values("pk")[:MATCH_CANDIDATES]).prefetch_related(*PREFETCH)
-    return Q(pk__in=[c.pk for c in rows if ok(contact_view(c, organization))])
+    views = render_contacts(organization, candidates.values_list("pk", flat=True)[:MATCH_CANDIDATES])
+    return Q(pk__in=[pk for pk, view in views.items() if ok(view)])
 
 
 def filter_people(request, organization, queryset):

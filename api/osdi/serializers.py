@@ -6,13 +6,12 @@ validated there, so OSDI writes obey the same normalisation, matching and consen
 errors are reported under the OSDI field names the client sent.
 """
 import re
-from datetime import timezone
+from datetime import datetime, timezone
 
 from django.urls import reverse
 from rest_framework import serializers
 
 from contacts.inputs import PersonInput
-from contacts.sharing import contact_view
 
 ID_PREFIXES = ("coalition", "action_network")  # clients parse the id after "action_network:" (parsons, osdi)
 
@@ -24,7 +23,12 @@ CONSENT_STATUS = {"opt_in": "subscribed", "opt_out": "unsubscribed"}
 
 
 def osdi_date(value) -> str | None:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    """UTC to the second, as Action Network writes dates (from a datetime or an ISO 8601 string)."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def identifiers(pk) -> list[str]:
@@ -53,8 +57,8 @@ def person_links(request, pk) -> dict:
             "osdi:taggings": {"href": href(request, f"people/{pk}/taggings")}}
 
 
-def person_record(request, contact, organization) -> dict:
-    view = contact_view(contact, organization)
+def person_record(request, view: dict) -> dict:
+    """An OSDI person from the caller's contact_view (contacts.sharing.render_contacts)."""
     email_status, sms_status = _channel_status(view, "email"), _channel_status(view, "sms")
     addresses = []
     for a in view["addresses"]:
@@ -154,13 +158,6 @@ class OsdiPerson(serializers.Serializer):
     custom_fields = serializers.DictField(required=False)
 
 
-class PersonUpdateInput(PersonInput):
-    """An update names its person by id, so it may carry only, say, custom fields."""
-
-    def validate(self, data):
-        return data
-
-
 _RENAMES = [(r"^emails", "email_addresses"), (r"^phones", "phone_numbers"), (r"^addresses", "postal_addresses"),
             (r"\.line[12]$", ".address_lines"), (r"\.city$", ".locality"), (r"\.state$", ".region"),
             (r"^language$", "languages_spoken"), (r"^tags", "add_tags")]
@@ -216,7 +213,8 @@ def person_input(data, *, prefix: str = "", update: bool = False, add_tags=None)
         person["consents"] = consents
     if add_tags:
         person["tags"] = add_tags
-    checked = (PersonUpdateInput if update else PersonInput)(data=person)
+    # an update names its person by id, so it may carry only, say, custom fields
+    checked = PersonInput(data=person, context={"patch": update})
     if not checked.is_valid():
         raise serializers.ValidationError(_osdi_field_names(checked.errors, prefix))
     return checked.validated_data

@@ -14,7 +14,7 @@ from api.context import caller_actor, caller_organization
 from api.permissions import HasScope
 from contacts.models import Contact, Tag, Tagging
 from contacts.services import resolve
-from contacts.sharing import PREFETCH
+from contacts.sharing import render_contacts
 from organizations.errors import DomainError
 
 from . import filters, services
@@ -92,9 +92,8 @@ class OsdiView(APIView):
         return Contact.objects.visible_to(self.organization)
 
     def render_people(self, contacts):
-        ids = [c.pk for c in contacts]
-        loaded = {c.pk: c for c in Contact.objects.filter(pk__in=ids).prefetch_related(*PREFETCH)}
-        return [person_record(self.request, loaded[pk], self.organization) for pk in ids]
+        views = render_contacts(self.organization, [c.pk for c in contacts])  # one query for the page
+        return [person_record(self.request, views[c.pk]) for c in contacts]
 
     def person(self, pk) -> Contact:
         """The visible person behind an id; an old id of a merged contact answers with the survivor."""
@@ -153,7 +152,9 @@ class PeopleView(OsdiView):
         person = person_input(body["person"], prefix="person.", add_tags=add)
         result = services.person_signup(organization=self.organization, person=person, remove_tags=remove,
                                         actor=self.actor)
-        return self.person_response(result.contact, status=201 if result.outcome == "created" else 200)
+        # a match on a person private to other members answers as a creation (contacts.batch.UpsertResult)
+        created = result.outcome == "created" or result.new_to_caller
+        return self.person_response(result.contact, status=201 if created else 200)
 
 
 class PersonView(OsdiView):
@@ -209,7 +210,7 @@ class TagTaggingsView(OsdiView):
     @osdi_schema("tagging_create", "Tag a person named by _links.osdi:person.href", body=True)
     def post(self, request, pk):
         tag = self.tag(pk)
-        tagging, created = services.tagging_add(organization=self.organization, tag=tag,
+        tagging, created = services.tagging_add(organization=self.organization, tag=tag, actor=self.actor,
                                                 contact_id=services.id_from_href(person_href(self.body())))
         return Response(tagging_record(request, tagging), status=201 if created else 200)
 
@@ -224,6 +225,5 @@ class TaggingView(OsdiView):
 
     @osdi_schema("tagging_delete", "Remove a tagging")
     def delete(self, request, pk, person_pk):
-        services.tagging_remove(organization=self.organization, tag_id=self.tag(pk).pk,
-                                contact_id=as_uuid(person_pk))
+        services.tagging_remove(organization=self.organization, tag=self.tag(pk), contact_id=as_uuid(person_pk))
         return Response({"notice": "This tagging was successfully deleted."})

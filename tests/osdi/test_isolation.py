@@ -77,3 +77,11 @@ def test_foreign_and_malformed_ids_are_the_same_404(world):
     for pid in ("not-a-uuid", "00000000-0000-0000-0000-000000000000", world["private"]):
         response = a.get(f"{BASE}people/{pid}")
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_a_signup_matching_a_foreign_private_person_answers_as_a_creation(world):
+    response = signup(world["a"], {"given_name": "Private", "email_addresses": [{"address": "private@b.org"}]})
+    assert response.status_code == 201   # the same person, but the status must not tell A that B holds them
+    assert an_id(response.json()) == world["private"]
+    assert response.json()["custom_fields"] == {}
+    assert world["a"].get(f"{BASE}people/{world['private']}/taggings").json()["total_records"] == 0

@@ -140,12 +140,12 @@ def test_bad_query_is_a_400_in_the_error_shape(osdi_a, params, field):
 
 
 @pytest.mark.parametrize("body, field", [
-    ({"person": {"email_addresses": [{"address": "not an email"}]}}, "person.email_addresses.0.address"),
+    ({"person": {"email_addresses": [{"address": "not an email"}]}}, "person.email_addresses[0].address"),
     ({"person": {"email_addresses": "x@y.org"}}, "person.email_addresses"),
     ({"person": {"email_addresses": [{"address": "a@b.org", "status": "maybe"}]}},
-     "person.email_addresses.0.status"),
+     "person.email_addresses[0].status"),
     ({"person": {"given_name": "Al", "postal_addresses": [{"postal_code": "ABCDE"}]}},
-     "person.postal_addresses.0.postal_code"),
+     "person.postal_addresses[0].postal_code"),
     ({"person": {}}, "person"),
     ({"person": "Ana"}, "person"),
     ({"add_tags": ["x"]}, "person"),
