@@ -13,7 +13,8 @@ DATES = Field("datetime", ("gt", "ge", "lt", "le"))
 PEOPLE = {"email_address": Field(), "phone_number": Field(), "given_name": Field(), "family_name": Field(),
           "modified_date": DATES, "created_date": DATES}
 TAGS = {"name": Field(), "modified_date": DATES, "created_date": DATES}
-TAGGINGS = {"modified_date": DATES, "created_date": DATES}
+DATED = {"modified_date": DATES, "created_date": DATES}
+EVENTS = {"modified_date": DATES, "created_date": DATES, "start_date": DATES}
 MATCH_CANDIDATES = 50
 
 
@@ -66,7 +67,15 @@ def filter_tags(request, queryset):
     return queryset
 
 
-def filter_taggings(request, queryset):
-    for clause in clauses(request, TAGGINGS):
-        queryset = _dates(queryset, clause, "created_at")
+def filter_dates(request, queryset, modified: str = "modified_at"):
+    """modified_date / created_date only (taggings, attendances, signatures, submissions, forms)."""
+    for clause in clauses(request, DATED):
+        queryset = _dates(queryset, clause, modified if clause.field == "modified_date" else "created_at")
+    return queryset
+
+
+def filter_events(request, queryset):
+    columns = {"modified_date": "modified_at", "created_date": "created_at", "start_date": "starts_at"}
+    for clause in clauses(request, EVENTS):
+        queryset = _dates(queryset, clause, columns[clause.field])
     return queryset

@@ -173,7 +173,8 @@ class PersonView(OsdiView):
 class PersonTaggingsView(OsdiView):
     @osdi_schema("person_taggings", "A person's taggings", listing=True)
     def get(self, request, pk):
-        queryset = filters.filter_taggings(request, self.taggings().filter(contact=self.person(pk)))
+        queryset = filters.filter_dates(request, self.taggings().filter(contact=self.person(pk)),
+                                       modified="created_at")
         return Response(paginate(request, queryset, kind="taggings", render=self.render_taggings))
 
 
@@ -204,7 +205,8 @@ class TagView(OsdiView):
 class TagTaggingsView(OsdiView):
     @osdi_schema("tag_taggings", "A tag's taggings", listing=True)
     def get(self, request, pk):
-        queryset = filters.filter_taggings(request, self.taggings().filter(tag=self.tag(pk)))
+        queryset = filters.filter_dates(request, self.taggings().filter(tag=self.tag(pk)),
+                                       modified="created_at")
         return Response(paginate(request, queryset, kind="taggings", render=self.render_taggings))
 
     @osdi_schema("tagging_create", "Tag a person named by _links.osdi:person.href", body=True)
