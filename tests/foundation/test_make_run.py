@@ -1,11 +1,14 @@
 """`make run`'s supervisor end to end: embedded servers, demo keys, a second terminal, clean stops, reuse."""
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -36,10 +39,10 @@ class DevRun:
         else:
             raise AssertionError("make run did not become ready:\n" + "".join(self.lines)[-4000:])
         while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
-                return
-            except requests.ConnectionError:
+            try:  # gunicorn's workers may still be importing on a loaded machine
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=10).status_code == 200:
+                    return
+            except requests.RequestException:
                 time.sleep(0.2)
 
     def keys(self):
@@ -55,8 +58,16 @@ def _descendants_alive(var_dir):
             if p.info["cmdline"] and any(str(var_dir) in part for part in p.info["cmdline"])]
 
 
-def test_make_run_serves_demo_keys_stops_cleanly_and_reuses_its_data(tmp_path):
-    var_dir = tmp_path / "var"
+@pytest.fixture
+def var_dir():
+    # Not pytest's tmp_path: pytest resets its base directory to 0700 whenever another test process starts,
+    # which would lock out the unprivileged user PostgreSQL runs as when the suite runs as root.
+    path = Path(tempfile.mkdtemp(prefix="coalition-makerun-"))
+    yield path / "var"
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_make_run_serves_demo_keys_stops_cleanly_and_reuses_its_data(var_dir):
     port = free_port()
     run = DevRun(var_dir, port)
     try:
