@@ -1,7 +1,8 @@
 """Who is calling: the organization and the actor (API key or staff user) behind a request."""
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 
-from organizations.models import ApiKey, Membership, Organization
+from organizations.models import ApiKey, Membership, Organization, Role
+from organizations.scopes import COALITION_ADMIN
 
 ORGANIZATION_HEADER = "HTTP_X_ORGANIZATION"
 
@@ -52,3 +53,13 @@ def caller_role(request) -> str | None:
 def caller_actor(request):
     """What the audit log and job records name as the actor: the ApiKey, or the staff user."""
     return request.auth if isinstance(request.auth, ApiKey) else request.user
+
+
+def may_act_coalition_wide(request) -> bool:
+    """Keys with the `coalition:admin` scope, and admins, of a member flagged as coalition admin."""
+    organization = caller_organization(request)
+    if not organization.is_coalition_admin:
+        return False
+    if isinstance(request.auth, ApiKey):
+        return COALITION_ADMIN in request.auth.scopes
+    return caller_role(request) == Role.ADMIN

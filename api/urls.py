@@ -4,6 +4,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from contacts import api as contacts_api
+from webhooks import api as webhooks_api
+from testimony.api import views as testimony_views
 
 from . import views
 
@@ -16,6 +18,10 @@ router.register("contacts", contacts_api.ContactViewSet, basename="contact")
 router.register("tags", contacts_api.TagViewSet, basename="tag")
 router.register("possible-duplicates", contacts_api.PossibleDuplicateViewSet, basename="possible-duplicate")
 router.register("merges", contacts_api.ContactMergeViewSet, basename="contact-merge")
+router.register("webhooks", webhooks_api.WebhookViewSet, basename="webhook")
+router.register("webhook-deliveries", webhooks_api.WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("hearings", testimony_views.HearingViewSet, basename="hearing")
+router.register("testimonies", testimony_views.TestimonyViewSet, basename="testimony")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),

@@ -1,21 +1,23 @@
 from django.db import connection
 from django.http import FileResponse, JsonResponse
 from django_rq import get_connection
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from jobs.models import Job
 from jobs.services import job_enqueue
 from organizations.models import ApiKey, AuditEvent, Organization, Role
 from organizations.scopes import ALL_SCOPES
+from organizations.services import audit_events_of_coalition
 
+from .context import caller_organization, caller_role, may_act_coalition_wide
+from .filters import AuditEventFilter
 from .pagination import CursorPagination
-from .context import caller_organization, caller_role
 from .errors import error_body
 from .serializers import AuditEventSerializer, AuditExportSerializer, JobSerializer, MeSerializer, OrganizationPublicSerializer
-from .viewsets import ReadOnlyTenantViewSet
+from .viewsets import ApiView, ReadOnlyTenantViewSet
 
 
 def healthz(request):
@@ -38,7 +40,7 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-class MeView(APIView):
+class MeView(ApiView):
     """The calling key's (or staff user's) organization and scopes."""
 
     @extend_schema(responses=MeSerializer)
@@ -90,6 +92,26 @@ class AuditEventViewSet(ReadOnlyTenantViewSet):
     scope_family = "audit"
     admin_only = True
     pagination_class = type("AuditPagination", (CursorPagination,), {"ordering": ("-created_at", "-id")})
+    filterset_class = AuditEventFilter
+
+    @extend_schema(parameters=[OpenApiParameter("scope", enum=["organization", "coalition"], required=False,
+                                                description="`coalition`: every member's log (coalition admins)")])
+    def list(self, request, *args, **kwargs):
+        """The audit log, newest first; filter by verb, actor, object_type, object_id, since, until.
+        `?scope=coalition` reads every member's log (keys with `coalition:admin`, admins of the coalition-admin
+        member)."""
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        scope = self.request.query_params.get("scope", "organization")
+        if scope == "organization":
+            return super().get_queryset().select_related("organization")
+        if scope != "coalition":
+            raise ValidationError({"scope": ["Use organization or coalition."]})
+        if not may_act_coalition_wide(self.request):
+            raise PermissionDenied("Reading the coalition-wide log needs the coalition:admin scope of a "
+                                   "coalition-admin member.")
+        return audit_events_of_coalition(self.organization.coalition).select_related("organization")
 
     @extend_schema(request=AuditExportSerializer, responses={202: JobSerializer})
     @action(detail=False, methods=["post"], url_path="export")

@@ -108,7 +108,12 @@ def child() -> None:
               f"{events / max(cpu, 0.001):,.0f} contacts per server CPU-second")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+        server.log.seek(0)
+        errors = [line for line in server.log.read().decode(errors="replace").splitlines() if "Traceback" in line
+                  or '"level": "ERROR"' in line]
+        if errors:
+            print(f"gunicorn logged {len(errors)} errors, e.g. {errors[0][:300]}")
     _matching(org)
 
 
@@ -136,9 +141,11 @@ def _gunicorn(port: int):
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}",
            "GUNICORN_WORKERS": os.environ.get("BENCH_WORKERS", "3"),
            "GUNICORN_THREADS": os.environ.get("BENCH_THREADS", "1"), "GUNICORN_TIMEOUT": "300"}
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-contacts-gunicorn-{os.getpid()}.log", "w+b")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "deploy/gunicorn.conf.py",
                                "--access-logfile", "/dev/null"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=log)  # a file: an unread pipe would block it
+    server.log = log
     import requests
 
     deadline = time.time() + 60
@@ -149,7 +156,8 @@ def _gunicorn(port: int):
         except requests.RequestException:
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
+    log.seek(0)
+    raise SystemExit("gunicorn did not start: " + log.read().decode()[-2000:])
 
 
 def _bulk_over_http(port: int, key: str, bodies: list[bytes]) -> tuple[float, float]:
@@ -157,7 +165,7 @@ def _bulk_over_http(port: int, key: str, bodies: list[bytes]) -> tuple[float, fl
 
     queue = list(reversed(bodies))
     lock = threading.Lock()
-    failures = []
+    failures, retries = [], []
 
     def worker():
         session = requests.Session()
@@ -167,8 +175,17 @@ def _bulk_over_http(port: int, key: str, bodies: list[bytes]) -> tuple[float, fl
                 if not queue:
                     return
                 body = queue.pop()
-            response = session.post(f"http://127.0.0.1:{port}/api/v1/contacts/bulk/", data=body, headers=headers,
-                                    timeout=300)
+            for attempt in range(3):  # a page is idempotent: sending it again after a timeout is harmless
+                try:
+                    response = session.post(f"http://127.0.0.1:{port}/api/v1/contacts/bulk/", data=body,
+                                            headers=headers, timeout=120)
+                    break
+                except requests.RequestException as exc:
+                    retries.append(repr(exc)[:200])
+                    session = requests.Session()
+            else:
+                failures.append("no answer after 3 attempts")
+                continue
             if response.status_code != 200 or response.json()["summary"].get("error"):
                 failures.append(response.text[:500])
 
@@ -179,6 +196,8 @@ def _bulk_over_http(port: int, key: str, bodies: list[bytes]) -> tuple[float, fl
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    if retries:
+        print(f"  ({len(retries)} page(s) sent again after a client timeout of 120s: {retries[0]})")
     if failures:
         raise SystemExit(f"{len(failures)} bulk requests failed: {failures[0]}")
     return N / elapsed, elapsed

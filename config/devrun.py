@@ -28,7 +28,7 @@ def main() -> int:
         credentials = subprocess.run([*MANAGE, "seed_demo", "--print-credentials"], env=env, check=True,
                                      capture_output=True, text=True).stdout
         # Own sessions: Ctrl-C reaches only this supervisor, which then stops everything in order.
-        children.append(subprocess.Popen([*MANAGE, "rqworker", "high", "default", "low", "--with-scheduler"],
+        children.append(subprocess.Popen([*MANAGE, "rqworker", "high", "default", "webhooks", "low", "--with-scheduler"],
                                          env=env, start_new_session=True))
         children.append(subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", str(PROJECT_DIR / "deploy" / "gunicorn.conf.py"),

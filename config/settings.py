@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "jobs",
     "contacts",
     "events",
+    "webhooks",
+    "messaging",
+    "testimony",
     "api",
 ]
 
@@ -118,6 +121,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel test processes each get th
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": "coalition"}}
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in ("high", "default", "low")}
+# Webhook deliveries get their own queue (and short jobs), so a slow receiver never delays other work.
+RQ_QUEUES["webhooks"] = {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -207,5 +212,30 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Outgoing messages (messaging/): Django's mail backends for email, a pluggable backend for SMS.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Education Justice Now <no-reply@localhost>")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "messaging.sms.ConsoleBackend")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
+
 # Coalition-specific knobs
 API_KEY_PREFIX = "ejn"
+
+# Idempotency-Key on writes: how long a key's first response is kept, and how long a request may hold its key
+# before a retry may take over (longer than the gunicorn timeout, which kills a stuck request first).
+IDEMPOTENCY_KEY_TTL_SECONDS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600))
+IDEMPOTENCY_LEASE_SECONDS = int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", 90))
+
+# Webhooks (see webhooks/delivery.py). Private and loopback targets are for development and tests only.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = _flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", not PRODUCTION)
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", 5))
+WEBHOOKS_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", 15))
+WEBHOOKS_RETRY_MAX_DELAY_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_MAX_DELAY_SECONDS", 6 * 3600))
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", 15))  # about a day with the defaults above
+WEBHOOKS_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_WINDOW_SECONDS", 26 * 3600))
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", 15))
+WEBHOOKS_ROTATION_GRACE_SECONDS = int(os.environ.get("WEBHOOKS_ROTATION_GRACE_SECONDS", 24 * 3600))
+WEBHOOKS_DRAIN_SECONDS = float(os.environ.get("WEBHOOKS_DRAIN_SECONDS", 20))
+WEBHOOKS_JOB_TIMEOUT_SECONDS = int(WEBHOOKS_DRAIN_SECONDS + 2 * WEBHOOKS_TIMEOUT_SECONDS + 30)
+WEBHOOKS_DRAIN_MARKER_SECONDS = WEBHOOKS_JOB_TIMEOUT_SECONDS + 30  # a crashed drain's marker expires

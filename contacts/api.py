@@ -2,15 +2,13 @@
 contacts.inputs, writes in contacts.services / batch / merging / consent, every contact rendered by
 contacts.sharing.contact_view (the one masking rule)."""
 import base64
-import json
-from datetime import datetime
 
 import django_filters
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
@@ -18,7 +16,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from api.errors import flatten_fields
 from api.serializers import JobSerializer
 from api.viewsets import ReadOnlyTenantViewSet, TenantViewSet
 from jobs.services import job_enqueue
@@ -439,7 +436,6 @@ class PossibleDuplicateViewSet(ReadOnlyTenantViewSet):
 
     class _Serializer(serializers.Serializer):
         def to_representation(self, row):
-            org = self.context["organization"]
             visible = self.context["visible"]
             return {"id": row.pk, "reasons": row.reasons, "status": row.status, "created_at": row.created_at,
                     "contact": visible.get(row.contact_id), "other": visible.get(row.other_id)}

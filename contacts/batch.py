@@ -68,6 +68,7 @@ class _State:
     consents: dict = field(default_factory=dict)    # (channel, scope, org id) -> latest Consent
     created: bool = False
     unshared: bool = False                          # lost its coalition sharing in this batch
+    consent_events: list = field(default_factory=list)  # what changed, for consent.changed webhooks
     dirty: bool = False                             # the contact row itself changed
 
 
@@ -206,7 +207,6 @@ class BatchUpsert:
 
     def _apply(self, person: dict, state: _State | None, explicit: bool, writes: _Writes) -> tuple[_State, bool,
                                                                                                   list]:
-        org = self.organization
         created = state is None
         if created:
             contact = Contact(id=uuid.uuid4(), coalition_id=self.coalition_id, created_at=self.now,
@@ -363,6 +363,8 @@ class BatchUpsert:
             actor_user=actor if actor is not None and not isinstance(actor, ApiKey) else None)
         _latest(state.consents, consent)
         writes.consents_new.append(consent)
+        state.consent_events.append({"channel": item["channel"], "scope": scope, "status": item["status"],
+                                     "source": source, "organization": str(org.pk)})
         writes.audits.append(AuditEvent(
             organization=org, actor_user=consent.actor_user, actor_key=consent.actor_key,
             actor_label=actor_label(actor), verb="consent.changed", object_type="contact",
@@ -435,6 +437,8 @@ class BatchUpsert:
     def _write(self, writes: _Writes, changes: list) -> None:
         copy_insert(Tag, writes.tags_new)
         copy_insert(Contact, writes.contacts_new)
+        for contact in writes.contacts_new:  # saved: a caller's later save() must UPDATE, not INSERT
+            contact._state.adding, contact._state.db = False, "default"
         if writes.contacts_dirty:
             update_rows(Contact, list(writes.contacts_dirty.values()),
                         ["given_name", "family_name", "language", "given_key", "family_key", "coalition_shared",
@@ -528,7 +532,8 @@ class BatchUpsert:
                 writes.duplicates[(first, second)] = (duplicate.reasons, duplicate)
                 result.possible_duplicates.append(duplicate)
         changes = [new_change(state.contact, "created" if state.created else "updated",
-                              **({"unshared": True} if state.unshared else {}))
+                              **({"unshared": True} if state.unshared else {}),
+                              **({"consents": state.consent_events} if state.consent_events else {}))
                    for state, changed in touched.values() if state.created or changed]
         self._write(writes, changes)
         return results

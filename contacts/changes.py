@@ -40,13 +40,63 @@ def new_change(contact: Contact, kind: str, organization=None, **details) -> Con
 
 
 def write_changes(changes: list[ContactChange]) -> None:
-    """Append change rows (the caller holds the coalition lock, or this takes it). Webhook emits go here."""
+    """Append change rows (the caller holds the coalition lock, or this takes it) and tell subscribed partners."""
     if not changes:
         return
     with transaction.atomic():
         for coalition_id in sorted({str(c.coalition_id) for c in changes}):
             lock_coalition(coalition_id)
         copy_insert(ContactChange, changes)
+        notify_partners(changes)
+
+
+WEBHOOK_EVENTS = {"created": "contact.created", "updated": "contact.updated", "merged": "contact.merged",
+                  "deleted": "contact.deleted"}
+
+
+def notify_partners(changes: list[ContactChange]) -> None:
+    """Webhooks for contact changes, each rendered through the same masking as the API (contact_view): an
+    organization that may not see the contact gets nothing, except the bare id of a deletion or merge."""
+    from organizations.models import Organization
+    from webhooks.services import emit
+
+    from .sharing import render_contacts
+
+    subscribers = list(Organization.objects.filter(
+        coalition_id__in={c.coalition_id for c in changes}, webhook_endpoints__active=True,
+        webhook_endpoints__event_types__overlap=[*WEBHOOK_EVENTS.values(), "consent.changed"]).distinct())
+    if not subscribers:  # the common case costs one indexed query
+        return
+    ids = {c.contact_id for c in changes}
+    views = {org.pk: render_contacts(org, Contact.objects.visible_to(org).filter(pk__in=ids)
+                                     .values_list("pk", flat=True)) for org in subscribers}
+
+    def render_for(change):
+        def render(org):
+            if change.organization_id and change.organization_id != org.pk:
+                return None
+            view = views[org.pk].get(change.contact_id)
+            if change.kind in ("deleted", "merged"):
+                return {"id": change.contact_id, "merged_into": change.details.get("into"),
+                        "occurred_at": change.created_at}
+            return None if view is None else {"contact": view, "occurred_at": change.created_at}
+        return render
+
+    for change in changes:
+        emit(event_type=WEBHOOK_EVENTS[change.kind], audience=subscribers, render=render_for(change))
+        for consent in change.details.get("consents", []):
+            emit(event_type="consent.changed", audience=subscribers,
+                 render=lambda org, change=change, consent=consent: _consent_payload(change, consent, org, views))
+
+
+def _consent_payload(change, consent: dict, org, views) -> dict | None:
+    """Coalition-scope consents go to whoever sees the contact; organization-scope ones only to their owner."""
+    if change.contact_id not in views[org.pk]:
+        return None
+    if consent["scope"] == "organization" and consent["organization"] != str(org.pk):
+        return None
+    shown = {k: v for k, v in consent.items() if k != "organization"}
+    return {"contact_id": change.contact_id, "consent": shown, "occurred_at": change.created_at}
 
 
 def record_change(contact: Contact, kind: str, organization=None, **details) -> None:

@@ -82,7 +82,9 @@ def consent_record(*, contact: Contact, recorded_by, channel: str, scope: str, s
                      details={"channel": channel, "scope": scope, "status": status, "source": source,
                               "previous": current.status if current else None})
         extra = {"unshared": True} if was_shared and not contact.coalition_shared else {}
-        record_change(contact, "updated", **extra)
+        consent_details = {"channel": channel, "scope": scope, "status": status, "source": source,
+                           "organization": str(recorded_by.pk)}
+        record_change(contact, "updated", consents=[consent_details], **extra)
     return ConsentOutcome(consent)
 
 

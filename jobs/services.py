@@ -66,3 +66,19 @@ def _finish(job: Job, status: str, **fields) -> None:
         setattr(job, name, value)
     job.status, job.finished_at = status, timezone.now()
     job.save(update_fields=["status", "finished_at", *fields])
+    _emit_finished(job)
+
+
+def job_webhook_payload(job: Job) -> dict:
+    return {"job": {"id": str(job.id), "kind": job.kind, "status": job.status, "progress": job.progress,
+                    "message": job.message, "result": job.result, "created_at": job.created_at.isoformat(),
+                    "finished_at": job.finished_at.isoformat(), "modified_at": job.finished_at.isoformat()}}
+
+
+def _emit_finished(job: Job) -> None:
+    """`job.finished` to the job's organization's webhooks (finished or failed); never fails the job."""
+    from webhooks.services import emit
+    try:
+        emit(event_type="job.finished", audience=job.organization, render=lambda org: job_webhook_payload(job))
+    except Exception:
+        log.exception("could not emit job.finished for %s", job.id)

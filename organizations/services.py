@@ -4,12 +4,14 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
+from django.db import models
 from django.utils import timezone
 
 from .errors import DomainError
@@ -105,9 +107,36 @@ def actor_label(actor) -> str:
     return "system"
 
 
+_SECRET_NAME = re.compile(r"secret|password|passwd|token|authorization|signature|api_key|apikey", re.I)
+
+
+def _secret_value():
+    return re.compile(rf"whsec_[A-Za-z0-9+/=]+|\b{re.escape(settings.API_KEY_PREFIX)}_[0-9a-z]+_[A-Za-z0-9_\-]{{16,}}")
+
+
+def scrub_secrets(value, _pattern=None):
+    """Audit details never hold keys or secrets: fields named like secrets are redacted, and values that look
+    like an API key (`ejn_…_…`) or a webhook secret (`whsec_…`) are masked wherever they appear."""
+    pattern = _pattern or _secret_value()
+    if isinstance(value, dict):
+        return {k: "[redacted]" if _SECRET_NAME.search(str(k)) and value[k] not in (None, "", [], {})
+                else scrub_secrets(value[k], pattern) for k in value}
+    if isinstance(value, (list, tuple)):
+        return [scrub_secrets(item, pattern) for item in value]
+    if isinstance(value, str):
+        return pattern.sub("[redacted]", value)
+    return value
+
+
+def audit_events_of_coalition(coalition):
+    """Every member's audit events plus the coalition-wide ones (no organization): for coalition admins."""
+    return AuditEvent.objects.filter(models.Q(organization__coalition=coalition) | models.Q(organization=None))
+
+
 def audit_record(*, organization: Organization | None, actor, verb: str, obj=None, object_type: str = "",
                  object_id: str = "", details: dict | None = None) -> AuditEvent:
-    """Append an audit event. `actor` is a user, an ApiKey or None (the system)."""
+    """Append an audit event. `actor` is a user, an ApiKey or None (the system). Secrets in `details` are
+    redacted (scrub_secrets)."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or str(obj.pk)
@@ -116,7 +145,7 @@ def audit_record(*, organization: Organization | None, actor, verb: str, obj=Non
         actor_user=actor if isinstance(actor, AbstractBaseUser) else None,
         actor_key=actor if isinstance(actor, ApiKey) else None,
         actor_label=actor_label(actor), verb=verb, object_type=object_type, object_id=str(object_id),
-        details=details or {},
+        details=scrub_secrets(details or {}),
     )
 
 

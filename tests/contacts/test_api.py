@@ -152,3 +152,17 @@ def test_list_cursor_pagination_visits_every_contact_once(client_a):
         seen += [c["external_id"] for c in page["results"]]
         url = page["next"]
     assert sorted(seen) == sorted(f"p{i}" for i in range(25))
+
+
+def test_contact_upsert_returns_a_saved_contact_other_apps_can_use(org_a):
+    from contacts.models import Contact
+    from contacts.services import contact_upsert
+    from tests.contacts.factories import person
+
+    result = contact_upsert(organization=org_a, person=person(), source="form")
+    assert result.outcome == "created" and result.contact.pk
+    result.contact.language = "es"
+    result.contact.save()  # an UPDATE: the instance knows it is stored
+    assert Contact.objects.get().language == "es"
+    again = contact_upsert(organization=org_a, person=person(), source="form")
+    assert (again.outcome, again.rule, again.contact.pk) == ("unchanged", "email", result.contact.pk)

@@ -1,0 +1,184 @@
+"""Webhook fan-out: 10,000 events to 5 subscribers on loopback receivers, drained by 2 real rqworker processes
+(deliveries per second, goal >= 500/s); and the latency of an API write that emits an event, with 5 (slow)
+subscribers vs none (goal: ratio <= 1.10).
+
+Runs against its own throwaway database on the server of DATABASE_URL and its own Redis database number.
+    .venv/bin/python -m config.embedded -- .venv/bin/python -m bench webhooks
+"""
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", 10_000))
+SUBSCRIBERS = 5
+WORKERS = 2
+WRITES = int(os.environ.get("BENCH_WEBHOOK_WRITES", 300))
+
+RECEIVERS = r"""
+import sys, time, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+delay = float(sys.argv[1])
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if delay:
+            time.sleep(delay)
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+servers = [ThreadingHTTPServer(("127.0.0.1", 0), H) for _ in range(int(sys.argv[2]))]
+print(" ".join(str(s.server_address[1]) for s in servers), flush=True)
+for s in servers[1:]:
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+servers[0].serve_forever()
+"""
+
+
+def _setup_environment():
+    """A fresh database next to DATABASE_URL's and Redis database 12, for this process and its children."""
+    import psycopg2
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = f"bench_webhooks_{os.getpid()}"
+    admin = psycopg2.connect(os.environ["DATABASE_URL"])
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
+    redis = urlsplit(os.environ["REDIS_URL"])
+    os.environ["REDIS_URL"] = urlunsplit(redis._replace(path="/12"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["LOG_LEVEL"] = "WARNING"
+    return admin, name
+
+
+def _receivers(delay: float, count: int):
+    process = subprocess.Popen([sys.executable, "-c", RECEIVERS, str(delay), str(count)], stdout=subprocess.PIPE,
+                               text=True)
+    ports = [int(p) for p in process.stdout.readline().split()]
+    return process, [f"http://127.0.0.1:{port}/hook" for port in ports]
+
+
+def _workers():
+    return [subprocess.Popen([sys.executable, str(PROJECT_DIR / "manage.py"), "rqworker", "webhooks"],
+                             cwd=PROJECT_DIR, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL) for _ in range(WORKERS)]
+
+
+def main():
+    admin, dbname = _setup_environment()
+    children = []
+    try:
+        import django
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection, transaction
+        call_command("migrate", verbosity=0)
+        import django_rq
+        django_rq.get_connection("webhooks").flushdb()
+
+        from organizations.models import Coalition, Organization
+        from webhooks.models import WebhookDelivery, WebhookEndpoint
+        from webhooks.services import emit, webhook_create
+
+        coalition = Coalition.objects.create(name="Bench", slug="bench")
+        orgs = [Organization.objects.create(coalition=coalition, name=f"Member {i}", slug=f"member-{i}",
+                                            short_name=f"m{i}") for i in range(SUBSCRIBERS)]
+        process, urls = _receivers(0.0, SUBSCRIBERS)
+        children.append(process)
+        for org, url in zip(orgs, urls):
+            webhook_create(organization=org, actor=None, url=url, event_types=["contact.updated"])
+
+        # 1. fan-out throughput
+        started = time.perf_counter()
+        for batch in range(0, EVENTS, 100):  # as a bulk import would: 100 events per transaction
+            with transaction.atomic():
+                for i in range(batch, min(EVENTS, batch + 100)):
+                    emit(event_type="contact.updated", audience=orgs,
+                         render=lambda org, i=i: {"contact": {"id": f"c{i}", "given_name": "Ana",
+                                                              "modified_at": "2026-01-01T00:00:00Z"}})
+        emit_seconds = time.perf_counter() - started
+        total = EVENTS * SUBSCRIBERS
+        print(f"emit: {EVENTS} events -> {total} deliveries recorded in {emit_seconds:.1f}s "
+              f"({EVENTS / emit_seconds:.0f} events/s on the caller's side)", flush=True)
+        started = time.perf_counter()
+        children += _workers()
+        while True:
+            done = WebhookDelivery.objects.filter(status="succeeded").count()
+            if done >= total or time.perf_counter() - started > 600:
+                break
+            time.sleep(0.25)
+        drain_seconds = time.perf_counter() - started
+        rate = done / drain_seconds
+        print(f"fan-out: {done}/{total} deliveries by {WORKERS} rqworker processes in {drain_seconds:.1f}s "
+              f"(including worker start) = {rate:.0f} deliveries/s (goal >= 500/s: "
+              f"{'met' if rate >= 500 else 'NOT met'})", flush=True)
+
+        # 2. API write latency with 5 slow subscribers vs none
+        from unittest import mock
+
+        from rest_framework.test import APIClient
+
+        import api.views
+        from jobs.services import job_enqueue
+        from tests.support import client_for
+        writer = orgs[0]
+        slow_process, slow_urls = _receivers(1.0, SUBSCRIBERS)
+        children.append(slow_process)
+        WebhookEndpoint.objects.all().update(active=False)
+        for url in slow_urls:
+            webhook_create(organization=writer, actor=None, url=url, event_types=["signup.created"], active=False)
+
+        def write_that_emits(**kwargs):  # what a signup service does: save, then emit, in one transaction
+            with transaction.atomic():
+                job = job_enqueue(**kwargs)
+                emit(event_type="signup.created", audience=writer,
+                     render=lambda org: {"signup": {"id": str(job.id), "modified_at": job.created_at.isoformat()}})
+            return job
+
+        client = client_for(writer)
+        assert isinstance(client, APIClient)
+        timings = {False: [], True: []}
+        with mock.patch.object(api.views, "job_enqueue", write_that_emits):
+            for _ in range(10):  # warm up
+                client.post("/api/v1/audit-events/export/", {}, format="json")
+            for block in range(WRITES // 5):
+                subscribed = block % 2 == 1
+                WebhookEndpoint.objects.filter(organization=writer, event_types__contains=["signup.created"]) \
+                    .update(active=subscribed)
+                for _ in range(5):
+                    t0 = time.perf_counter()
+                    response = client.post("/api/v1/audit-events/export/", {}, format="json")
+                    timings[subscribed].append(time.perf_counter() - t0)
+                    assert response.status_code == 202
+        without, with_ = statistics.median(timings[False]), statistics.median(timings[True])
+        ratio = with_ / without
+        queued = WebhookDelivery.objects.filter(endpoint__url__in=slow_urls).count()
+        print(f"API write (POST /api/v1/audit-events/export/ + emit signup.created), median of {len(timings[True])}: "
+              f"{without * 1000:.2f} ms with no subscribers, {with_ * 1000:.2f} ms with {SUBSCRIBERS} subscribers "
+              f"whose receivers sleep 1 s ({queued} deliveries queued) -> ratio {ratio:.2f} (goal <= 1.10: "
+              f"{'met' if ratio <= 1.10 else 'NOT met'})", flush=True)
+        connection.close()
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        admin.close()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(PROJECT_DIR))
+    main()

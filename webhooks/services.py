@@ -1,0 +1,236 @@
+"""Webhooks: subscriptions, `emit` (the one call other apps make) and redelivery. Sending lives in delivery.py.
+
+How another app emits an event (inside its write's transaction, after the change is saved):
+
+    from webhooks.services import emit
+    emit(event_type="contact.updated", audience=orgs_that_can_see_it,
+         render=lambda org: ContactSerializer(contact, context={"organization": org}).data or None)
+
+`audience` is an Organization or an iterable of them; `render(org)` builds the payload as that organization may
+see it (the API's visibility and masking rules) or returns None when it may not see it at all. Nothing is sent
+before the transaction commits, and nothing is sent on the request path: emit writes a message and a delivery row
+per subscribed endpoint, then wakes the `webhooks` rq queue on commit. Include `modified_at` in payloads; every
+envelope also carries a global `sequence`, so receivers can drop stale events.
+"""
+import base64
+import json
+import logging
+import secrets as _secrets
+import time
+import uuid
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from organizations.errors import Conflict, DomainError
+from organizations.models import Organization
+from organizations.services import audit_record
+
+from .models import EVENT_TYPES, DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from .targets import TargetRefused, check_url
+
+log = logging.getLogger(__name__)
+
+QUEUE = "webhooks"
+SECRET_PREFIX = "whsec_"
+DRAIN_MARKER = "webhooks:drain-queued:{}"
+RETRY_MARKER = "webhooks:drain-scheduled:{}"
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(_secrets.token_bytes(32)).decode()
+
+
+# --- subscriptions ------------------------------------------------------------------------------------------
+
+def _validate(url: str | None, event_types) -> None:
+    if url is not None:
+        try:
+            check_url(url)
+        except TargetRefused as exc:
+            raise DomainError("invalid_target", str(exc), field="url") from None
+    if event_types is not None:
+        unknown = sorted(set(event_types) - set(EVENT_TYPES))
+        if unknown:
+            raise DomainError("unknown_event_type", f"Unknown event types: {', '.join(unknown)}; known: "
+                              f"{', '.join(EVENT_TYPES)}", field="event_types")
+        if not event_types:
+            raise DomainError("invalid", "Subscribe to at least one event type.", field="event_types")
+
+
+def webhook_create(*, organization: Organization, actor, url: str, event_types: list[str], description: str = "",
+                   active: bool = True) -> tuple[WebhookEndpoint, str]:
+    """Create a subscription; returns it with its signing secret (shown to the caller once)."""
+    _validate(url, event_types)
+    endpoint = WebhookEndpoint.objects.create(organization=organization, url=url, description=description,
+                                              event_types=sorted(set(event_types)), active=active,
+                                              secret=new_secret())
+    audit_record(organization=organization, actor=actor, verb="webhook.created", obj=endpoint,
+                 details={"url": url, "event_types": endpoint.event_types, "active": active})
+    return endpoint, endpoint.secret
+
+
+def webhook_update(*, endpoint: WebhookEndpoint, actor, **changes) -> WebhookEndpoint:
+    """Change url, event_types, description or active. Re-activating clears the failure streak and delivers the
+    backlog."""
+    _validate(changes.get("url"), changes.get("event_types"))
+    if "event_types" in changes:
+        changes["event_types"] = sorted(set(changes["event_types"]))
+    changed = {name: value for name, value in changes.items() if getattr(endpoint, name) != value}
+    reactivated = changed.get("active") is True
+    for name, value in changed.items():
+        setattr(endpoint, name, value)
+    if reactivated:
+        endpoint.consecutive_failures, endpoint.paused_until = 0, None
+        endpoint.disabled_at, endpoint.disabled_reason = None, ""
+    endpoint.save()
+    if changed:
+        audit_record(organization=endpoint.organization, actor=actor, verb="webhook.updated", obj=endpoint,
+                     details={"changed": {k: v for k, v in changed.items()}})
+    if reactivated:
+        wake([endpoint.pk])
+    return endpoint
+
+
+def webhook_delete(*, endpoint: WebhookEndpoint, actor) -> None:
+    audit_record(organization=endpoint.organization, actor=actor, verb="webhook.deleted", obj=endpoint,
+                 details={"url": endpoint.url})
+    endpoint.delete()
+
+
+def webhook_rotate_secret(*, endpoint: WebhookEndpoint, actor, grace_seconds: int | None = None) -> str:
+    """A new secret; deliveries are signed with both the new and the old one until the grace period ends."""
+    grace = settings.WEBHOOKS_ROTATION_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    endpoint.previous_secret, endpoint.secret = endpoint.secret, new_secret()
+    endpoint.previous_secret_expires_at = timezone.now() + timedelta(seconds=grace)
+    endpoint.save(update_fields=["previous_secret", "secret", "previous_secret_expires_at", "modified_at"])
+    audit_record(organization=endpoint.organization, actor=actor, verb="webhook.secret_rotated", obj=endpoint,
+                 details={"old_secret_valid_until": endpoint.previous_secret_expires_at.isoformat()})
+    return endpoint.secret
+
+
+def delivery_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
+    """Send a delivery again now (same message id, so receivers can still de-duplicate)."""
+    endpoint = delivery.endpoint
+    if not endpoint.active:
+        raise Conflict("endpoint_inactive", "This webhook is disabled; re-activate it first (PATCH active=true).")
+    delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, timezone.now()
+    delivery.save(update_fields=["status", "next_attempt_at"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(paused_until=None)
+    audit_record(organization=endpoint.organization, actor=actor, verb="webhook.redelivery_requested",
+                 obj=delivery, details={"webhook": str(endpoint.pk), "message": delivery.message.message_id})
+    wake([endpoint.pk])
+    return delivery
+
+
+# --- emitting -----------------------------------------------------------------------------------------------
+
+def emit(*, event_type: str, audience, render) -> int:
+    """Record `event_type` for every organization in `audience` with an active subscription to it, with the
+    payload `render(org)` builds for that organization (None: that organization may not see it). Delivery
+    starts after the surrounding transaction commits. Returns the number of deliveries recorded."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    organizations = [audience] if isinstance(audience, Organization) else list(audience)
+    if not organizations:
+        return 0
+    endpoints = list(WebhookEndpoint.objects.filter(organization__in=organizations, active=True,
+                                                    event_types__contains=[event_type]).only("id", "organization"))
+    if not endpoints:
+        return 0
+    by_org: dict = {}
+    for endpoint in endpoints:
+        by_org.setdefault(endpoint.organization_id, []).append(endpoint)
+    now = timezone.now()
+    messages, pairs = [], []
+    for organization in organizations:
+        if organization.pk not in by_org:
+            continue
+        payload = render(organization)
+        if payload is None:
+            continue
+        messages.append((str(uuid.uuid4()), str(organization.pk), json.dumps(payload, cls=DjangoJSONEncoder)))
+        pairs += [(str(organization.pk), str(endpoint.pk)) for endpoint in by_org.pop(organization.pk)]
+    if not messages:
+        return 0
+    with connection.cursor() as cursor:  # messages and their deliveries in one statement (one round trip)
+        cursor.execute(_INSERT, [event_type, now, [m[0] for m in messages], [m[1] for m in messages],
+                                 [m[2] for m in messages], now, now, [p[0] for p in pairs], [p[1] for p in pairs]])
+    endpoint_ids = [endpoint_id for _, endpoint_id in pairs]
+    transaction.on_commit(lambda: wake(endpoint_ids))
+    return len(pairs)
+
+
+_INSERT = f"""
+WITH m AS (
+    INSERT INTO {WebhookMessage._meta.db_table} (uid, organization_id, payload, event_type, created_at)
+    SELECT uid, org, payload::jsonb, %s, %s FROM unnest(%s::uuid[], %s::uuid[], %s::text[]) AS n(uid, org, payload)
+    RETURNING id, organization_id
+)
+INSERT INTO {WebhookDelivery._meta.db_table}
+    (id, organization_id, endpoint_id, message_id, status, attempts, next_attempt_at, last_error, created_at)
+SELECT gen_random_uuid(), m.organization_id, t.endpoint_id, m.id, '{DeliveryStatus.PENDING}', 0, %s, '', %s
+FROM m JOIN unnest(%s::uuid[], %s::uuid[]) AS t(organization_id, endpoint_id) ON t.organization_id = m.organization_id
+"""
+
+
+_redis = None
+
+
+def redis_connection():
+    """One Redis client (and connection pool) per process: a new client per call would open a new TCP
+    connection on every emit. redis-py resets the pool in a forked child."""
+    global _redis
+    if _redis is None:
+        _redis = django_rq.get_connection(QUEUE)
+    return _redis
+
+
+def _queue():
+    return django_rq.get_queue(QUEUE, connection=redis_connection())
+
+
+def wake(endpoint_ids) -> None:
+    """Queue one drain job per endpoint unless one is already queued. Never raises: a delivery left pending
+    is picked up by the endpoint's next drain."""
+    try:
+        pipe = redis_connection().pipeline()
+        ids = [str(pk) for pk in dict.fromkeys(endpoint_ids)]
+        for pk in ids:
+            pipe.set(DRAIN_MARKER.format(pk), 1, nx=True, ex=settings.WEBHOOKS_DRAIN_MARKER_SECONDS)
+        fresh = [pk for pk, was_set in zip(ids, pipe.execute()) if was_set]
+        if fresh:
+            queue = _queue()
+            queue.enqueue_many([queue.prepare_data("webhooks.jobs.drain", args=(pk,), result_ttl=0,
+                                                   timeout=settings.WEBHOOKS_JOB_TIMEOUT_SECONDS)
+                                for pk in fresh])
+    except Exception:  # Redis down: the rows are safe in PostgreSQL
+        log.exception("could not queue webhook deliveries for %s", endpoint_ids)
+
+
+def wake_due() -> int:
+    """Wake every active endpoint that has deliveries due (those a lost wake-up left waiting)."""
+    ids = list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now(),
+                                              endpoint__active=True)
+               .values_list("endpoint_id", flat=True).distinct())
+    if ids:
+        wake(ids)
+    return len(ids)
+
+
+def schedule_drain(endpoint_id, at) -> None:
+    """Schedule a drain at `at` (rq's scheduler), unless one is already scheduled no later than that."""
+    connection = redis_connection()
+    marker = RETRY_MARKER.format(endpoint_id)
+    stamp = at.timestamp()
+    current = connection.get(marker)
+    if current is not None and time.time() < float(current) <= stamp:
+        return
+    connection.set(marker, stamp, ex=int(max(1, stamp - time.time())) + 300)
+    _queue().enqueue_at(at, "webhooks.jobs.drain", str(endpoint_id), result_ttl=0,
+                                          job_timeout=settings.WEBHOOKS_JOB_TIMEOUT_SECONDS)
