@@ -7,11 +7,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.authentication import ApiKeyAuthentication
 from api.context import caller_actor, caller_organization
 from api.permissions import HasScope
+from api.viewsets import ApiView
 from contacts.models import Contact, Tag, Tagging
 from contacts.services import resolve
 from contacts.sharing import render_contacts
@@ -66,7 +66,9 @@ def person_href(body: dict) -> str:
     return value
 
 
-class OsdiView(APIView):
+class OsdiView(ApiView):
+    """Idempotency-Key on writes (api.viewsets.ApiView), the OSDI token, HAL+JSON."""
+
     authentication_classes = [OsdiTokenAuthentication, ApiKeyAuthentication]
     permission_classes = [HasScope]
     renderer_classes = [HalJsonRenderer, JSONRenderer]

@@ -229,3 +229,13 @@ def test_a_merged_id_answers_with_the_survivor(osdi_a):
     gone = signup(osdi_a, {"given_name": "Ivy", "email_addresses": [{"address": "ivy2@example.org"}]}).json()
     Contact.objects.filter(pk=an_id(gone)).update(merged_into_id=an_id(kept))
     assert an_id(osdi_a.get(f"{BASE}people/{an_id(gone)}").json()) == an_id(kept)
+
+
+def test_signup_helper_honours_idempotency_keys(osdi_a):
+    body = {"person": {"given_name": "Jo", "email_addresses": [{"address": "jo@example.org"}]}, "add_tags": ["t"]}
+    first = osdi_a.post(BASE + "people", body, format="json", HTTP_IDEMPOTENCY_KEY="signup-1")
+    replay = osdi_a.post(BASE + "people", body, format="json", HTTP_IDEMPOTENCY_KEY="signup-1")
+    assert (first.status_code, replay.status_code) == (201, 201) and replay.json() == first.json()
+    other = osdi_a.post(BASE + "people", {**body, "add_tags": ["u"]}, format="json", HTTP_IDEMPOTENCY_KEY="signup-1")
+    assert other.status_code == 422
+    assert Contact.objects.count() == 1 and list(Tagging.objects.values_list("tag__name", flat=True)) == ["t"]
