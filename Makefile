@@ -20,7 +20,11 @@ run: install
 	PORT=$(PORT) $(PY) -m config.devrun
 
 # A throwaway PostgreSQL and Redis around the whole suite, unless DATABASE_URL / REDIS_URL point at real ones.
-test: install
+# Browser tests (pytest -m browser) drive Debian's Chromium through Playwright; installed only when missing.
+browser-deps:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+test: install browser-deps
 	$(PY) -m config.embedded -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from contacts import api as contacts_api
 from webhooks import api as webhooks_api
 from testimony.api import views as testimony_views
+from events import views as event_views
 
 from . import views
 
@@ -22,6 +23,9 @@ router.register("webhooks", webhooks_api.WebhookViewSet, basename="webhook")
 router.register("webhook-deliveries", webhooks_api.WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register("hearings", testimony_views.HearingViewSet, basename="hearing")
 router.register("testimonies", testimony_views.TestimonyViewSet, basename="testimony")
+router.register("events", event_views.EventViewSet, basename="event")
+router.register("shifts", event_views.ShiftViewSet, basename="shift")
+router.register("signups", event_views.SignupViewSet, basename="signup")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),
@@ -31,6 +35,7 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("osdi/v1/", include("api.osdi.urls")),  # OSDI facade (api/osdi), HAL+JSON
+    path("public/events/", include("events.urls_public")),
     # The docs are public (they describe the API, not anyone's data) and served without any CDN.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),

@@ -169,6 +169,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # the API parses JSON only
 }
 
 SPECTACULAR_SETTINGS = {
@@ -181,6 +182,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"EventStatusEnum": "events.models.EventStatus",
+                            "SignupStatusEnum": "events.models.SignupStatus",
+                            "EventKindEnum": "events.models.EventKind",
+                            "EventVisibilityEnum": "events.models.Visibility",
+                            "HearingVisibilityEnum": "testimony.models.Hearing.Visibility",
+                            "DraftKindEnum": "testimony.models.TestimonyDraft.Kind",
+                            "ContactChangeKindEnum": "contacts.models.ContactChange.KINDS"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.

@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("staff/", include("events.urls_pages")),
 ]
 
 handler400 = "api.errors.json_400"
