@@ -54,7 +54,8 @@ def _with_status(record: dict, status: str | None) -> dict:
 
 def person_links(request, pk) -> dict:
     return {"self": {"href": href(request, f"people/{pk}")},
-            "osdi:taggings": {"href": href(request, f"people/{pk}/taggings")}}
+            "osdi:taggings": {"href": href(request, f"people/{pk}/taggings")},
+            "osdi:attendances": {"href": href(request, f"people/{pk}/attendances")}}
 
 
 def person_record(request, view: dict) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from . import views
+from . import events, views
 
 app_name = "osdi"
 ID = r"(?P<pk>[^/]+)"
@@ -15,3 +15,4 @@ urlpatterns = [
     re_path(rf"^tags/{ID}/taggings/?$", views.TagTaggingsView.as_view(), name="tag-taggings"),
     re_path(rf"^tags/{ID}/taggings/(?P<person_pk>[^/]+)/?$", views.TaggingView.as_view(), name="tagging"),
 ]
+urlpatterns += events.urls()

@@ -10,6 +10,7 @@ import logging
 import warnings
 
 import pytest
+from requests import HTTPError
 from osdi.action_network.person import ANPerson
 from osdi.action_network.service import ActionNetworkService
 
@@ -18,6 +19,8 @@ with warnings.catch_warnings():  # parsons warns on import that its optional con
     from parsons import ActionNetwork
 
 from contacts.models import Contact, Tagging
+from events.models import Signup
+from tests.events.builders import make_event
 from organizations.models import Coalition, Organization
 from organizations.services import api_key_create
 
@@ -132,3 +135,31 @@ def test_osdi_package_action_network_service(osdi_server, partner):
         service.create_person(f"P{n}", "X", f"p{n}@example.org")
     everyone = service.get_model_raw("people", "osdi:people", params={"per_page": 2})
     assert len({person["identifiers"][0] for person in everyone}) == 5
+
+
+def test_parsons_lists_events_and_attendances(osdi_server, partner):
+    org, token, other_token = partner
+    an = parsons_for(osdi_server, token)
+    events = [make_event(org, days=d, title=f"Rally {d}") for d in (3, 4, 5)]
+    listed = an.get_events(per_page=2)
+    assert sorted(listed["title"]) == ["Rally 3", "Rally 4", "Rally 5"]
+    assert an.get_event(str(events[0].pk))["location"]["locality"] == "Hartford"
+    assert an.get_events(filter="start_date gt '2000-01-01'").num_rows == 3
+
+    person = an.upsert_person(email_address="dee@example.org", given_name="Dee")
+    link = {"_links": {"osdi:person": {"href": f"https://actionnetwork.org/api/v2/people/{an_id(person)}"}}}
+    # parsons' create_attendance sends its payload as query parameters (params=payload): no body reaches any
+    # server, and ours says so with a 400 instead of guessing
+    with pytest.raises(HTTPError, match="400"):
+        an.create_attendance(str(events[0].pk), link)
+    recorded = an.api.post_request(f"events/{events[0].pk}/attendances", json=link)
+    assert recorded["status"] == "accepted"
+    attendances = an.get_event_attendances(str(events[0].pk))
+    assert attendances.num_rows == 1
+    assert an.get_person_attendances(an_id(person)).num_rows == 1
+    assert Signup.objects.get().contact_id == Contact.objects.get().pk
+    make_event(org, title="Staff meeting", visibility="private")
+    assert an.get_events().num_rows == 4
+    stranger = parsons_for(osdi_server, other_token)  # another member: coalition events yes, private no
+    assert sorted(stranger.get_events()["title"]) == ["Rally 3", "Rally 4", "Rally 5"]
+    assert stranger.get_event_attendances(str(events[0].pk)).num_rows == 0
