@@ -6,7 +6,7 @@ import pytest
 from contacts.consent import consent_record
 from contacts.models import Contact, Tagging
 
-from .test_people_api import BASE, an_id, osdi_client, signup
+from .conftest import BASE, an_id, osdi_client, signup
 
 pytestmark = pytest.mark.django_db
 

@@ -2,37 +2,10 @@
 import pytest
 
 from contacts.models import Consent, Contact, Tag, Tagging
-from organizations.services import api_key_create
 
-BASE = "/api/osdi/v1/"
+from .conftest import BASE, an_id, osdi_client, signup
+
 pytestmark = pytest.mark.django_db
-
-
-def osdi_client(organization, scopes=None):
-    from rest_framework.test import APIClient
-    key, plain = api_key_create(organization=organization, name="osdi", scopes=scopes)
-    client = APIClient()
-    client.credentials(HTTP_OSDI_API_TOKEN=plain)
-    client.key = key
-    return client
-
-
-@pytest.fixture
-def osdi_a(org_a):
-    return osdi_client(org_a)
-
-
-@pytest.fixture
-def osdi_b(org_b):
-    return osdi_client(org_b)
-
-
-def signup(client, person, **extra):
-    return client.post(BASE + "people", {"person": person, **extra}, format="json")
-
-
-def an_id(record):
-    return next(i.split(":", 1)[1] for i in record["identifiers"] if i.startswith("action_network:"))
 
 
 def test_signup_creates_then_matches_by_email(osdi_a):
