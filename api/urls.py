@@ -7,6 +7,7 @@ from contacts import api as contacts_api
 from webhooks import api as webhooks_api
 from testimony.api import views as testimony_views
 from events import views as event_views
+from turfs import api as turfs_api
 
 from . import views
 
@@ -26,6 +27,10 @@ router.register("testimonies", testimony_views.TestimonyViewSet, basename="testi
 router.register("events", event_views.EventViewSet, basename="event")
 router.register("shifts", event_views.ShiftViewSet, basename="shift")
 router.register("signups", event_views.SignupViewSet, basename="signup")
+router.register("turf-cuts", turfs_api.TurfCutViewSet, basename="turf-cut")
+router.register("turfs", turfs_api.TurfViewSet, basename="turf")
+router.register("call-lists", turfs_api.CallListViewSet, basename="call-list")
+router.register("canvass-results", turfs_api.CanvassResultViewSet, basename="canvass-result")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "organizations",
     "jobs",
     "contacts",
+    "turfs",
     "events",
     "webhooks",
     "messaging",
