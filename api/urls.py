@@ -8,6 +8,7 @@ from webhooks import api as webhooks_api
 from testimony.api import views as testimony_views
 from events import views as event_views
 from turfs import api as turfs_api
+from webforms.api import FormViewSet
 
 from . import views
 
@@ -31,6 +32,7 @@ router.register("turf-cuts", turfs_api.TurfCutViewSet, basename="turf-cut")
 router.register("turfs", turfs_api.TurfViewSet, basename="turf")
 router.register("call-lists", turfs_api.CallListViewSet, basename="call-list")
 router.register("canvass-results", turfs_api.CanvassResultViewSet, basename="canvass-result")
+router.register("forms", FormViewSet, basename="form")
 
 v1 = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_rq",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "organizations",
     "jobs",
     "contacts",
@@ -79,12 +80,14 @@ INSTALLED_APPS = [
     "webhooks",
     "messaging",
     "testimony",
+    "webforms",
     "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
@@ -189,7 +194,11 @@ SPECTACULAR_SETTINGS = {
                             "EventVisibilityEnum": "events.models.Visibility",
                             "HearingVisibilityEnum": "testimony.models.Hearing.Visibility",
                             "DraftKindEnum": "testimony.models.TestimonyDraft.Kind",
-                            "ContactChangeKindEnum": "contacts.models.ContactChange.KINDS"},
+                            "ContactChangeKindEnum": "contacts.models.ContactChange.KINDS",
+                            # required / optional / hidden of form fields and consent boxes
+                            "FieldModeEnum": "webforms.models.FieldMode",
+                            "FormSharingEnum": "webforms.models.Sharing",
+                            "CoHostSharingEnum": "events.models.Sharing"},
 }
 
 # Production safety: all of these are what `manage.py check --deploy` asks for.
@@ -227,6 +236,15 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Education Justice Now <no-reply@localhost>")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "messaging.sms.ConsoleBackend")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
+
+# Embedded forms (webforms/): CORS only on the public form endpoint, per form (webforms.cors).
+CORS_URLS_REGEX = r"^/api/public/forms/"
+CORS_ALLOWED_ORIGINS = []
+FORMS_RATE_PER_IP = os.environ.get("FORMS_RATE_PER_IP", "30/min")
+FORMS_RATE_PER_FORM = os.environ.get("FORMS_RATE_PER_FORM", "6000/min")
+FORMS_MIN_FILL_SECONDS = float(os.environ.get("FORMS_MIN_FILL_SECONDS", 3))
+FORMS_TOKEN_MAX_AGE = int(os.environ.get("FORMS_TOKEN_MAX_AGE", 24 * 3600))
+FORMS_MAX_BODY_BYTES = int(os.environ.get("FORMS_MAX_BODY_BYTES", 32 * 1024))
 
 # Coalition-specific knobs
 API_KEY_PREFIX = "ejn"

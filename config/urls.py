@@ -6,6 +6,7 @@ from api.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("webforms.urls")),  # /embed.js, /embed/{slug}/, /api/public/forms/{slug}/
     path("api/", include("api.urls")),
     path("staff/", include("events.urls_pages")),
 ]

@@ -21,6 +21,7 @@ from organizations.services import actor_label, audit_record
 from . import schedule
 from .models import (ACTIVE, HOLDING, Event, EventCoHost, EventStatus, Shift, Signup, SignupSource, SignupStatus,
                      SignupStatusChange)
+from .webhooks import notify_signup
 
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote"}
 
@@ -226,8 +227,10 @@ def _clash_error(other: Signup) -> Conflict:
 
 
 def _history(signup, from_status, to_status, actor=None, reason=""):
+    """Every status change of a signup ends here: its history row, and the partners' webhooks."""
     SignupStatusChange.objects.create(signup=signup, from_status=from_status or "", to_status=to_status,
                                       actor=actor_label(actor) if actor is not None else "", reason=reason)
+    notify_signup(signup, created=not from_status)
 
 
 def _check_open(event: Event, *, walk_in=False):

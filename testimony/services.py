@@ -26,6 +26,7 @@ from .files import DOCX, PDF, InvalidUpload, detect_type
 from .models import Bill, Hearing, SpeakerSlot, Testimony, TestimonyDraft, TestimonyPosition, TestimonyTransition
 from .notify import notify
 from .speaker_order import Candidate, estimated_start, match_names, thresholds_crossed
+from .webhooks import notify_testimony
 
 HEARING_FIELDS = ["committee", "title", "starts_at", "timezone", "format", "room", "virtual_url", "registration_url",
                   "registration_deadline", "written_testimony_url", "written_deadline", "speaker_order_url",
@@ -167,8 +168,10 @@ def _set_positions(testimony: Testimony, positions: list[dict]) -> None:
 
 
 def _record(testimony: Testimony, from_status: str, to_status: str, actor, note: str = "", **details):
+    """Every status change of a testimony ends here: its history row, and the recruiting organization's webhook."""
     TestimonyTransition.objects.create(testimony=testimony, from_status=from_status, to_status=to_status,
                                        actor=actor_label(actor), note=note, details=details)
+    notify_testimony(testimony)
 
 
 @transaction.atomic

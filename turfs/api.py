@@ -43,11 +43,13 @@ class TurfCutCreateSerializer(serializers.Serializer):
 
 class TurfSummarySerializer(serializers.ModelSerializer):
     progress = serializers.IntegerField(read_only=True)
+    shift_event = serializers.UUIDField(source="shift.event_id", default=None, read_only=True,
+                                        help_text="the event of the shift")
 
     class Meta:
         model = Turf
         fields = ["id", "cut", "number", "doors", "people", "distance_m", "remainder", "latitude", "longitude",
-                  "volunteer", "doors_done", "progress", "created_at"]
+                  "volunteer", "shift", "shift_event", "doors_done", "progress", "created_at"]
 
 
 class TurfCutSerializer(serializers.ModelSerializer):
@@ -66,7 +68,7 @@ class TurfCutSerializer(serializers.ModelSerializer):
         data["approximate_contacts"] = cut.stats.get("approximate", [])
         data["excluded"] = cut.stats.get("excluded", [])
         if self.context.get("detail"):
-            data["turfs"] = TurfSummarySerializer(cut.turfs.all(), many=True).data
+            data["turfs"] = TurfSummarySerializer(cut.turfs.select_related("shift"), many=True).data
         return data
 
 
@@ -84,7 +86,11 @@ class TurfStopSerializer(serializers.ModelSerializer):
 
 
 class TurfAssignSerializer(serializers.Serializer):
-    volunteer = serializers.UUIDField(allow_null=True, help_text="a contact id; null unassigns")
+    """Fields left out are left as they are; null unassigns."""
+    volunteer = serializers.UUIDField(required=False, allow_null=True, help_text="a contact id; null unassigns")
+    shift = serializers.UUIDField(required=False, allow_null=True,
+                                  help_text="a shift of a canvass (turf) or phone_bank (call list) event the "
+                                            "caller can see; null unassigns")
 
 
 class ResultSerializer(serializers.Serializer):
@@ -127,10 +133,13 @@ class CallListCreateSerializer(serializers.Serializer):
 
 class CallListSerializer(serializers.ModelSerializer):
     people = serializers.SerializerMethodField()
+    shift_event = serializers.UUIDField(source="shift.event_id", default=None, read_only=True,
+                                        help_text="the event of the shift")
 
     class Meta:
         model = CallList
-        fields = ["id", "batch", "name", "number", "segment", "people", "entries", "volunteer", "created_at"]
+        fields = ["id", "batch", "name", "number", "segment", "people", "entries", "volunteer", "shift", "shift_event",
+                  "created_at"]
 
     def get_people(self, call_list) -> int:
         return len(call_list.entries)
@@ -178,10 +187,10 @@ class TurfCutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
 class TurfViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Turfs of the caller's cuts: ordered stops, assignment, results, CSV walk list and PDF walk sheet."""
 
-    queryset = Turf.objects.select_related("cut", "volunteer")
+    queryset = Turf.objects.select_related("cut", "volunteer", "shift")
     serializer_class = TurfSummarySerializer
     scope_family = "turfs"
-    filterset_fields = ["cut", "volunteer"]
+    filterset_fields = ["cut", "volunteer", "shift"]
 
     def retrieve(self, request, pk=None):
         turf = self.get_object()
@@ -193,12 +202,12 @@ class TurfViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
 
     @extend_schema(request=TurfAssignSerializer, responses=TurfSummarySerializer)
     def partial_update(self, request, pk=None):
-        """Assign the turf to a volunteer (shifts: once the events app lands)."""
+        """Assign the turf to a volunteer and/or a canvass shift."""
         turf = self.get_object()
         params = TurfAssignSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.assign_volunteer(obj=turf, organization=self.organization, actor=self.actor,
-                                  volunteer=params.validated_data["volunteer"])
+                                  **params.validated_data)
         return Response(TurfSummarySerializer(turf).data)
 
     @extend_schema(request=ResultsSerializer, responses={201: CanvassResultSerializer(many=True)})
@@ -247,10 +256,10 @@ class TurfViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
 class CallListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Phone-bank lists: POST a segment and a size (201 with the lists made), GET a list, its CSV, assign it."""
 
-    queryset = CallList.objects.select_related("volunteer")
+    queryset = CallList.objects.select_related("volunteer", "shift")
     serializer_class = CallListSerializer
     scope_family = "turfs"
-    filterset_fields = ["batch", "volunteer"]
+    filterset_fields = ["batch", "volunteer", "shift"]
 
     @extend_schema(request=CallListCreateSerializer, responses={201: CallListSerializer(many=True)})
     def create(self, request):
@@ -267,7 +276,7 @@ class CallListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         params = TurfAssignSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.assign_volunteer(obj=call_list, organization=self.organization, actor=self.actor,
-                                  volunteer=params.validated_data["volunteer"])
+                                  **params.validated_data)
         return Response(CallListSerializer(call_list).data)
 
     @extend_schema(responses={(200, "text/csv"): str})

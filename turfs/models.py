@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from contacts.models import Contact
+from events.models import Shift
 from jobs.models import Job
 from organizations.models import Organization
 from organizations.tenancy import TenantQuerySet
@@ -57,6 +58,8 @@ class Turf(models.Model):
     longitude = models.FloatField()
     volunteer = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   help_text="the canvasser it is assigned to")
+    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="turfs",
+                              help_text="the canvass shift it is walked in")
     doors_done = models.PositiveIntegerField(default=0, help_text="doors with at least one result")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -107,6 +110,8 @@ class CallList(models.Model):
     segment = models.JSONField(default=dict)
     entries = models.JSONField(default=list, help_text='[{"contact", "name", "phone", "postal_code"}]')
     volunteer = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_lists",
+                              help_text="the phone-bank shift it is called in")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TenantQuerySet.as_manager()

@@ -8,19 +8,24 @@ person the caller may use — the rules of contacts.sharing applied in bulk:
   with the coalition;
 - consent per channel: an opt-out at the organization or coalition scope wins over any opt-in.
 """
+import uuid
+
 from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Cast, Left
 
 from contacts.api import ContactFilter
 from contacts.models import Consent, Contact, ContactAddress, ContactPhone, OrganizationContact, Tag, Tagging
+from events.models import Event, SignupStatus
+from events.sharing import full_signups
 from organizations.errors import DomainError
+from testimony import workflow
+from testimony.models import Hearing, Testimony
 
 from .addresses import normalise_street, normalise_unit, normalise_zip, parse_number
 from .cutting import Place
 from .models import CanvassResult, TurfStop
 
-SEGMENT_FILTERS = {"tags", "towns", "zips", "contacts", "consent"}
-NOT_YET = {"events", "testimony"}  # the events app has not landed on this branch's main yet
+SEGMENT_FILTERS = {"tags", "towns", "zips", "contacts", "consent", "event", "hearing"}
 CONSENT_CHANNELS = {"email", "sms", "call", "mail"}
 
 
@@ -37,9 +42,6 @@ def segment_contacts(organization, segment: dict):
     if not isinstance(segment, dict):
         raise DomainError("invalid_segment", "segment must be an object of filters", field="segment")
     unknown = set(segment) - SEGMENT_FILTERS
-    if unknown & NOT_YET:
-        raise DomainError("unsupported_filter", "event and testimony filters need the events app, not available "
-                          "yet", field=f"segment.{sorted(unknown & NOT_YET)[0]}")
     if unknown:
         raise DomainError("invalid_segment", f"unknown filter {sorted(unknown)[0]!r}; use one of "
                           f"{', '.join(sorted(SEGMENT_FILTERS))}", field=f"segment.{sorted(unknown)[0]}")
@@ -83,7 +85,57 @@ def segment_contacts(organization, segment: dict):
             raise DomainError("invalid_segment", "consent must be channel[:opt_in|opt_out], channel one of "
                               f"{', '.join(sorted(CONSENT_CHANNELS))}", field="segment.consent")
         contacts = _SegmentFilter.for_organization(organization).filter_consent(contacts, "consent", value)
+    if "event" in segment:
+        contacts = contacts.filter(Exists(_event_signups(organization, segment["event"])
+                                          .filter(contact=OuterRef("pk"))))
+    if "hearing" in segment:
+        contacts = contacts.filter(Exists(_hearing_testimonies(organization, segment["hearing"])
+                                          .filter(contact=OuterRef("pk"))))
     return contacts
+
+
+def _participation(value, key: str, statuses: set) -> tuple[str, list[str]]:
+    """`"<id>"` or `{"id": "<id>", "statuses": [...]}` -> (id, statuses or [])."""
+    field = f"segment.{key}"
+    if isinstance(value, str):
+        value = {"id": value}
+    if not isinstance(value, dict) or set(value) - {"id", "statuses"} or not isinstance(value.get("id"), str):
+        raise DomainError("invalid_segment", f"{key} must be an id or {{\"id\", \"statuses\"}}", field=field)
+    try:
+        uuid.UUID(value["id"])
+    except ValueError:
+        raise DomainError("invalid_segment", f"{key} must be a {key} id", field=field) from None
+    wanted = _strings(value, "statuses") if "statuses" in value else []
+    if "statuses" in value and not wanted:
+        raise DomainError("invalid_segment", "statuses must not be empty", field=f"{field}.statuses")
+    bad = sorted(set(wanted) - statuses)
+    if bad:
+        raise DomainError("invalid_segment", f"unknown status {bad[0]!r}; use one of {', '.join(sorted(statuses))}",
+                          field=f"{field}.statuses")
+    return value["id"], wanted
+
+
+def _event_signups(organization, value):
+    """Signups of an event the caller can see, and of those only the ones events.sharing lets it see in full:
+    a co-host with `totals` (or `recruited`) sharing, or a member who only sees the event, segments only the
+    people it recruited itself."""
+    event_id, statuses = _participation(value, "event", set(SignupStatus.values))
+    event = Event.objects.visible_to(organization).filter(pk=event_id).first()
+    if event is None:
+        raise DomainError("unknown_event", "no such event your organization can see", field="segment.event")
+    signups = full_signups(event, organization)
+    return signups.filter(status__in=statuses) if statuses else signups
+
+
+def _hearing_testimonies(organization, value):
+    """Testimonies of a hearing the caller can see, and of those only its own witnesses
+    (TestimonyQuerySet.visible_to: the recruiting organization sees a witness in full, others counts only)."""
+    hearing_id, statuses = _participation(value, "hearing", set(workflow.STATUSES))
+    hearing = Hearing.objects.visible_to(organization).filter(pk=hearing_id).first()
+    if hearing is None:
+        raise DomainError("unknown_hearing", "no such hearing your organization can see", field="segment.hearing")
+    testimonies = Testimony.objects.visible_to(organization).filter(hearing=hearing)
+    return testimonies.filter(status__in=statuses) if statuses else testimonies
 
 
 class _SegmentFilter(ContactFilter):

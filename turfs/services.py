@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from contacts.pgcopy import copy_insert
+from events.models import Event, EventKind, EventStatus, Shift
 from jobs.services import job_enqueue
 from organizations.errors import DomainError
 from organizations.services import audit_record
@@ -176,13 +177,45 @@ def call_lists_create(*, organization, actor, segment: dict, size: int = 50, nam
 
 # ------------------------------------------------------------------------------------------------ assignment
 
-def assign_volunteer(*, obj, organization, actor, volunteer) -> None:
-    """Assign a turf or call list to a volunteer (a contact the organization can see), or unassign (None).
-    Shifts: the events app has not landed, so assignment is to a volunteer only."""
-    obj.volunteer = visible_contact(organization, volunteer, "volunteer")
-    obj.save(update_fields=["volunteer"])
+#: the event kind a shift must have to be walked or called in
+SHIFT_KINDS = {"turf": EventKind.CANVASS, "calllist": EventKind.PHONE_BANK}
+UNSET = object()
+
+
+def visible_shift(organization, shift_id, kind: str, field: str = "shift") -> Shift | None:
+    """A shift of an event the organization may see (the events app's own rule), of the kind the work needs;
+    None unassigns."""
+    if shift_id in (None, ""):
+        return None
+    shift = (Shift.objects.filter(pk=shift_id, event__in=Event.objects.visible_to(organization))
+             .select_related("event").first())
+    if shift is None:
+        raise DomainError("unknown_shift", "no such shift on an event your organization can see", field=field)
+    if shift.event.kind != kind:
+        raise DomainError("wrong_event_kind", f"that shift belongs to a {shift.event.kind} event; this needs a "
+                          f"{kind} event", field=field)
+    if shift.event.status == EventStatus.CANCELLED:
+        raise DomainError("event_cancelled", "that shift's event is cancelled", field=field)
+    return shift
+
+
+def assign_volunteer(*, obj, organization, actor, volunteer=UNSET, shift=UNSET) -> None:
+    """Assign a turf or call list to a volunteer (a contact the organization can see) and/or to a shift (of a
+    canvass event for a turf, of a phone bank for a call list, that the organization can see); None unassigns,
+    an argument left out is left as it is. The volunteer need not be signed up for the shift (see README)."""
+    fields = []
+    if volunteer is not UNSET:
+        obj.volunteer = visible_contact(organization, volunteer, "volunteer")
+        fields.append("volunteer")
+    if shift is not UNSET:
+        obj.shift = visible_shift(organization, shift, SHIFT_KINDS[obj._meta.model_name])
+        fields.append("shift")
+    if not fields:
+        raise DomainError("nothing_to_assign", "give a volunteer, a shift or both", field="volunteer")
+    obj.save(update_fields=fields)
     audit_record(organization=organization, actor=actor, verb=f"{obj._meta.model_name}.assigned", obj=obj,
-                 details={"volunteer": str(obj.volunteer_id) if obj.volunteer_id else None})
+                 details={"volunteer": str(obj.volunteer_id) if obj.volunteer_id else None,
+                          "shift": str(obj.shift_id) if obj.shift_id else None})
 
 
 # ------------------------------------------------------------------------------------------------ results

@@ -163,7 +163,7 @@ def test_rerunning_the_same_cut_gives_the_same_turfs(org_a, client_a):
     ({"segment": {"zips": ["06999"]}}, "segment", "empty_segment"),
     ({"segment": {"tags": ["no-such-tag"]}}, "segment.tags", "unknown_tag"),
     ({"segment": {"colour": ["red"]}}, "segment.colour", "invalid_segment"),
-    ({"segment": {"events": ["x"]}}, "segment.events", "unsupported_filter"),
+    ({"segment": {"events": ["x"]}}, "segment.events", "invalid_segment"),
     ({"segment": {"zips": ["nope"]}}, "segment.zips", "invalid_segment"),
     ({"segment": "everyone"}, "segment", "invalid_segment"),
     ({"survey": [{"key": "a", "question": "?"}, {"key": "a", "question": "?"}]}, "survey", "validation_error"),

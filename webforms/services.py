@@ -1,0 +1,363 @@
+"""The submission pipeline (one service for the embed page and the JSON endpoint) and form management.
+
+submission_receive: limits -> open? -> token -> honeypot / fill time -> validate -> (one transaction) claim the
+token's nonce -> contact_upsert for the owner and for each co-sponsor entitled to the person (consents with their
+exact text, time and IP) -> the action (signature, story, volunteer interest) -> attribution -> outbox rows ->
+(after commit) the rq jobs -> the thank-you.
+"""
+import logging
+import time
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.inputs import PersonInput
+from contacts.services import contact_upsert
+from organizations.errors import DomainError
+from organizations.services import audit_record
+
+from .models import FormAction, FormCosponsor, Kind, OutboxMessage, Submission
+from .ratelimit import check_limits
+from .rendering import receiving_organizations, text_for
+from .tokens import filled_too_fast, token_read
+from .validation import UTM, validate_submission
+from .webhooks import notify_submission
+
+log = logging.getLogger(__name__)
+
+#: kinds whose action needs a service that is not installed: refused clearly (none left since events merged)
+UNAVAILABLE_KINDS: dict = {}
+#: one action per person and form: signing twice keeps one signature (one sign-up per event or hearing)
+ONE_PER_PERSON = {Kind.PETITION, Kind.VOLUNTEER, Kind.TESTIMONY, Kind.EVENT_RSVP}
+
+
+@dataclass
+class Receipt:
+    """What the person is told. `submission` is None for a bot (which is told the same thing) and for a
+    repeated token (the first submission is returned instead when it exists)."""
+
+    form: object
+    language: str
+    submission: Submission | None = None
+    outcome: str = "recorded"   # recorded | already_recorded | duplicate_token | discarded
+
+    @property
+    def thank_you_text(self) -> str:
+        return text_for(self.form, "thank_you_text", self.language) or _("Thank you! Your response was recorded.")
+
+    @property
+    def redirect_url(self) -> str:
+        return self.form.redirect_url
+
+
+def kind_available(kind: str) -> bool:
+    return kind not in UNAVAILABLE_KINDS
+
+
+def ensure_open(form) -> None:
+    if not kind_available(form.kind):
+        raise DomainError("kind_unavailable", _("This kind of form is not available yet."), status=400)
+    if (form.kind == Kind.EVENT_RSVP and form.event_id is None) or (
+            form.kind == Kind.TESTIMONY and form.hearing_id is None):
+        raise DomainError("form_not_ready", _("This form is not ready yet."), status=409)
+    if not form.is_open():
+        raise DomainError("form_closed", _("This form is closed and no longer takes responses."), status=410)
+
+
+def origin_allowed(form, origin: str | None, own_origin: str | None = None) -> bool:
+    """No Origin header (a non-browser client), our own origin (the iframe page), or one the form allows."""
+    if not origin:
+        return True
+    origin = origin.rstrip("/")
+    return origin == (own_origin or "").rstrip("/") or origin in {o.rstrip("/") for o in form.allowed_origins}
+
+
+def recruiter_for(form, ref: str):
+    """The organization credited: the co-sponsor whose referral code is given, else the owner."""
+    if ref:
+        cosponsor = next((c for c in form.cosponsors.all() if c.ref == ref), None)
+        if cosponsor is not None:
+            return cosponsor.organization
+    return form.organization
+
+
+def _person(form, cleaned, *, language: str, ip: str | None, coalition: bool, now) -> dict:
+    values = cleaned.values
+    person = {"given_name": values.get("given_name", ""), "family_name": values.get("family_name", ""),
+              "language": language}
+    if values.get("email"):
+        person["emails"] = [{"address": values["email"]}]
+    if values.get("phone"):
+        person["phones"] = [{"number": values["phone"]}]
+    if values.get("address_line1") or values.get("postal_code"):
+        person["addresses"] = [{k: values.get(f, "") for k, f in (
+            ("line1", "address_line1"), ("line2", "address_line2"), ("city", "city"), ("state", "state"),
+            ("postal_code", "postal_code"))}]
+    consents = []
+
+    def consent(channel, scope, kind):
+        consents.append({"channel": channel, "scope": scope, "status": "opt_in", "source": "form",
+                         "text": text_for(form, f"{kind}_consent_text", language), "ip_address": ip,
+                         "captured_at": now})
+    if cleaned.consents.get("email") and values.get("email"):
+        consent("email", "organization", "email")
+    if cleaned.consents.get("sms") and values.get("phone"):
+        consent("sms", "organization", "sms")
+    if coalition and cleaned.consents.get("coalition"):
+        if values.get("email"):
+            consent("email", "coalition", "coalition")
+        if values.get("phone") and cleaned.consents.get("sms"):
+            consent("sms", "coalition", "coalition")
+    if consents:
+        person["consents"] = consents
+    return person
+
+
+def _validated_person(data: dict) -> dict:
+    serializer = PersonInput(data=data)
+    if not serializer.is_valid():
+        log.info("form person refused by PersonInput: %s", serializer.errors)
+        fields = {}
+        for name in serializer.errors:
+            field = {"emails": "email", "phones": "phone", "addresses": "postal_code"}.get(name, name)
+            fields.setdefault(field, [_("Check this field.")])
+        raise DomainError("validation_error", _("Check the highlighted fields."), fields=fields)
+    return serializer.validated_data
+
+
+def _holder(form, recruiter, receivers):
+    """Who records the sign-up: the recruiting member when it receives the person, else the owner."""
+    return recruiter if any(o.pk == recruiter.pk for o in receivers) else form.organization
+
+
+def _testimony_signup(form, contact, recruiter, receivers, cleaned, language) -> dict:
+    """Sign the person up to testify through the testimony service (the recruiting member holds the witness
+    when it receives the person, else the owner). Someone already signed up for the hearing stays as they are."""
+    from testimony.services import testimony_create
+
+    from .testimony import position_answers
+
+    organization = _holder(form, recruiter, receivers)
+    try:
+        with transaction.atomic():
+            testimony = testimony_create(
+                hearing=form.hearing, organization=organization, contact=contact.pk,
+                positions=position_answers(form, cleaned.answers), mode=cleaned.answers.get("mode") or "in_person",
+                language=language)
+    except DomainError as exc:
+        if exc.code != "already_signed_up":
+            raise
+        return {"testimony": exc.extra.get("testimony"), "already_signed_up": True}
+    return {"testimony": str(testimony.pk)}
+
+
+def _record_action(form, contact, submission, recruiter, cleaned, outcome: str, details: dict | None = None) -> None:
+    """One INSERT: a signature or volunteer interest already there is kept (ON CONFLICT DO NOTHING, so two
+    concurrent signatures of one person cannot fail the request); a story is always added."""
+    details = details or ({"story": cleaned.values["story"]} if form.kind == Kind.STORY else dict(cleaned.answers))
+    if outcome == "already_recorded":
+        if form.kind == Kind.VOLUNTEER and details:
+            action = FormAction.objects.filter(form=form, contact=contact).first()
+            FormAction.objects.filter(pk=action.pk).update(details={**action.details, **details})
+        return
+    FormAction.objects.bulk_create([FormAction(form=form, contact=contact, kind=form.kind, submission=submission,
+                                               recruited_by=recruiter, details=details)], ignore_conflicts=True)
+
+
+def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: str = "", language: str = "en",
+                       now: float | None = None) -> Receipt:
+    """Take one form submission. Raises DomainError (with the error shape's code, message and fields) for a
+    throttled client, a closed form, a bad or expired token, and invalid input."""
+    now = time.time() if now is None else now
+    wait = check_limits(form=form, ip=ip)
+    if wait is not None:
+        raise DomainError("throttled", _("Too many submissions. Wait %(seconds)d seconds and try again.")
+                          % {"seconds": wait}, status=429, extra={"retry_after": wait})
+    ensure_open(form)
+    token = token_read(data.get("token"), form, now=now)
+    if (data.get("website") or "") or filled_too_fast(token, now=now):
+        log.info("form %s: submission discarded (honeypot or fill time)", form.slug)
+        return Receipt(form, language, outcome="discarded")
+    cleaned, errors = validate_submission(form, data)
+    if errors:
+        raise DomainError("validation_error", _("Check the highlighted fields."), fields=errors)
+    recruiter = recruiter_for(form, cleaned.attribution.get("ref", ""))
+    receivers = receiving_organizations(form, recruiter)
+    captured = timezone.now()
+    owner_person = _validated_person(_person(form, cleaned, language=language, ip=ip, coalition=True, now=captured))
+    other_person = None
+    try:
+        with transaction.atomic():
+            contact = contact_upsert(organization=form.organization, person=owner_person, source="form").contact
+            for organization in receivers[1:]:
+                if other_person is None:
+                    other_person = _validated_person(_person(form, cleaned, language=language, ip=ip,
+                                                             coalition=False, now=captured))
+                contact = contact_upsert(organization=organization, person=other_person, source="form",
+                                         contact=contact).contact
+            outcome = "already_recorded" if form.kind in ONE_PER_PERSON and FormAction.objects.filter(
+                form=form, contact=contact).exists() else "recorded"
+            # The token's nonce is unique per form: a repeated token fails here and the whole attempt rolls back.
+            submission = Submission.objects.create(
+                form=form, contact=contact, outcome=outcome,
+                answers=({**cleaned.answers, "story": cleaned.values["story"]} if form.kind == Kind.STORY
+                         else cleaned.answers),
+                language=language, recruited_by=recruiter,
+                ref=cleaned.attribution.get("ref", "") if recruiter != form.organization else "",
+                **{k: cleaned.attribution.get(k, "") for k in UTM},
+                referrer_url=cleaned.attribution.get("referrer", ""), token_nonce=token.nonce, ip_address=ip,
+                user_agent=(user_agent or "")[:300], created_at=captured)
+            details = None
+            if form.kind == Kind.TESTIMONY and outcome == "recorded":
+                details = {**cleaned.answers, **_testimony_signup(form, contact, recruiter, receivers, cleaned,
+                                                                  language)}
+            if form.kind == Kind.EVENT_RSVP and outcome == "recorded":
+                from .rsvp import event_signup
+                details = {**cleaned.answers, **event_signup(form, contact, _holder(form, recruiter, receivers),
+                                                             cleaned)}
+            _record_action(form, contact, submission, recruiter, cleaned, outcome, details)
+            notify_submission(submission)
+            messages = []
+            if cleaned.values.get("email") and outcome == "recorded":
+                messages.append(OutboxMessage(submission=submission, kind="confirmation",
+                                              organization=form.organization))
+            messages += [OutboxMessage(submission=submission, kind="notification", organization=organization)
+                         for organization in receivers]
+            OutboxMessage.objects.bulk_create(messages)
+            ids = [str(m.pk) for m in messages]
+            transaction.on_commit(lambda: outbox_dispatch(ids))
+    except IntegrityError:
+        # The same token again (a double-click, a retried POST): nothing new; answer as the first time.
+        first = Submission.objects.filter(form=form, token_nonce=token.nonce).first()
+        if first is None:
+            raise
+        return Receipt(form, language, submission=first, outcome="duplicate_token")
+    return Receipt(form, language, submission=submission, outcome=outcome)
+
+
+_queues: dict = {}
+
+
+def _queue():
+    """The rq queue, built once per process and per Redis URL (building one per request costs a millisecond)."""
+    import django_rq
+    from django.conf import settings
+
+    key = settings.RQ_QUEUES["default"].get("URL")
+    if key not in _queues:
+        _queues[key] = django_rq.get_queue("default")
+    return _queues[key]
+
+
+def outbox_dispatch(ids: list[str]) -> bool:
+    """Queue one delivery job for these messages. With Redis down the rows stay pending and
+    `manage.py webforms_sweep` queues them later: nothing is lost."""
+    if not ids:
+        return True
+    try:
+        _queue().enqueue("webforms.jobs.outbox_deliver_many", ids, result_ttl=3600, failure_ttl=7 * 86400)
+    except Exception as exc:
+        log.warning("outbox: could not queue %d messages (%s); the sweep will", len(ids), exc)
+        return False
+    return True
+
+
+def outbox_sweep(*, older_than_seconds: int = 60, limit: int = 5000) -> int:
+    """Queue every message still pending after `older_than_seconds`; returns how many were queued."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = [str(pk) for pk in OutboxMessage.objects.filter(status="pending", created_at__lte=cutoff)
+           .values_list("pk", flat=True)[:limit]]
+    if ids and all(outbox_dispatch(ids[i:i + 100]) for i in range(0, len(ids), 100)):
+        OutboxMessage.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+        return len(ids)
+    return 0
+
+
+def outbox_deliver(message_id: str) -> str:
+    """Deliver one outbox message once (a finished one is skipped, so retries are harmless)."""
+    from .delivery import deliver
+
+    with transaction.atomic():
+        message = (OutboxMessage.objects.select_for_update(of=("self",))
+                   .select_related("submission__form__organization", "submission__contact", "organization")
+                   .filter(pk=message_id).first())
+        if message is None or message.status == "sent":
+            return "skipped"
+        message.attempts += 1
+        try:
+            result = deliver(message)
+        except Exception as exc:
+            OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts,
+                                                               result=f"{type(exc).__name__}: {exc}"[:500])
+            raise
+        OutboxMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=timezone.now(),
+                                                           attempts=message.attempts, result=result[:500])
+    return result
+
+
+# ---- management -------------------------------------------------------------------------------------------
+
+def form_cosponsors_set(*, form, cosponsors: list[dict]) -> None:
+    """Replace the co-sponsors: [{"organization": Organization, "sharing": ..., "ref": ...}]."""
+    keep = []
+    for item in cosponsors:
+        organization = item["organization"]
+        if organization.pk == form.organization_id:
+            raise DomainError("invalid_cosponsor", "The owner cannot co-sponsor its own form.", field="cosponsors")
+        if organization.coalition_id != form.organization.coalition_id:
+            raise DomainError("invalid_cosponsor", f"{organization.slug} is not in your coalition.",
+                              field="cosponsors")
+        cosponsor, _ = FormCosponsor.objects.update_or_create(
+            form=form, organization=organization,
+            defaults={"sharing": item.get("sharing", "recruited"), "ref": item.get("ref") or organization.slug})
+        keep.append(cosponsor.pk)
+    FormCosponsor.objects.filter(form=form).exclude(pk__in=keep).delete()
+
+
+@transaction.atomic
+def form_save(*, organization, actor, data: dict, form=None):
+    """Create (form None) or update a form of `organization` with validated data."""
+    from .models import Form
+
+    cosponsors = data.pop("cosponsors", None)
+    kind = data.get("kind", form.kind if form else Kind.PETITION)
+    if not kind_available(kind):
+        raise DomainError("kind_unavailable", f"Forms of kind {kind!r} need the {UNAVAILABLE_KINDS[kind]} app, "
+                          "which is not installed yet.", field="kind")
+    event = data.get("event", form.event if form else None)
+    if kind == Kind.EVENT_RSVP:
+        from events.models import Event
+        if event is None or not Event.objects.visible_to(organization).filter(pk=event.pk).exists():
+            raise DomainError("invalid_event", "An RSVP form needs an event your organization can see.",
+                              field="event")
+    hearing = data.get("hearing", form.hearing if form else None)
+    if kind == Kind.TESTIMONY:
+        from testimony.models import Hearing
+        if hearing is None or not Hearing.objects.visible_to(organization).filter(pk=hearing.pk).exists():
+            raise DomainError("invalid_hearing", "A testimony form needs a hearing your organization can see.",
+                              field="hearing")
+    creating = form is None
+    if creating:
+        data.setdefault("allowed_origins", list(organization.allowed_embed_origins))
+        form = Form(organization=organization)
+    for name, value in data.items():
+        setattr(form, name, value)
+    form.modified_at = timezone.now()
+    try:
+        with transaction.atomic():
+            form.save()
+    except IntegrityError:
+        raise DomainError("slug_taken", "A form with this slug exists already.", field="slug", status=409)
+    if cosponsors is not None:
+        form_cosponsors_set(form=form, cosponsors=cosponsors)
+    audit_record(organization=organization, actor=actor, verb="form.created" if creating else "form.updated",
+                 obj=form, details={"slug": form.slug})
+    return form
+
+
+def form_delete(*, form, actor) -> None:
+    audit_record(organization=form.organization, actor=actor, verb="form.deleted", obj=form,
+                 details={"slug": form.slug})
+    form.delete()

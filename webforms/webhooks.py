@@ -1,0 +1,19 @@
+"""submission.created webhooks, to the organizations entitled to the submission (SubmissionQuerySet.visible_to:
+the owner, and co-sponsors by their sharing mode), with the body the submissions API gives them."""
+from organizations.models import Organization
+
+
+def notify_submission(submission) -> None:
+    from webhooks.services import emit, subscribers
+
+    from .models import Submission
+    from .serializers import SubmissionSerializer
+
+    audience = subscribers(Organization.objects.filter(coalition_id=submission.form.organization.coalition_id),
+                           ["submission.created"])
+    if not audience:
+        return
+    allowed = {org.pk for org in audience if Submission.objects.visible_to(org).filter(pk=submission.pk).exists()}
+    body = SubmissionSerializer(submission).data
+    emit(event_type="submission.created", audience=audience,
+         render=lambda org: {"submission": body} if org.pk in allowed else None)
