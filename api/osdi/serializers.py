@@ -55,7 +55,9 @@ def _with_status(record: dict, status: str | None) -> dict:
 def person_links(request, pk) -> dict:
     return {"self": {"href": href(request, f"people/{pk}")},
             "osdi:taggings": {"href": href(request, f"people/{pk}/taggings")},
-            "osdi:attendances": {"href": href(request, f"people/{pk}/attendances")}}
+            "osdi:attendances": {"href": href(request, f"people/{pk}/attendances")},
+            "osdi:signatures": {"href": href(request, f"people/{pk}/signatures")},
+            "osdi:submissions": {"href": href(request, f"people/{pk}/submissions")}}
 
 
 def person_record(request, view: dict) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from . import events, views
+from . import events, forms, views
 
 app_name = "osdi"
 ID = r"(?P<pk>[^/]+)"
@@ -16,3 +16,4 @@ urlpatterns = [
     re_path(rf"^tags/{ID}/taggings/(?P<person_pk>[^/]+)/?$", views.TaggingView.as_view(), name="tagging"),
 ]
 urlpatterns += events.urls()
+urlpatterns += forms.urls()

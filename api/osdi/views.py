@@ -130,7 +130,7 @@ class EntryPointView(OsdiView):
 
     @osdi_schema("entry_point", "OSDI entry point: links to the collections")
     def get(self, request):
-        links = {f"osdi:{kind}": {"href": href(request, kind)} for kind in ("people", "tags", "events")}
+        links = {f"osdi:{kind}": {"href": href(request, kind)} for kind in ("people", "tags", "events", "petitions", "forms")}
         links["osdi:person_signup_helper"] = {"href": href(request, "people")}
         links["self"] = {"href": href(request, "")}
         return Response({"motd": "Coalition OSDI API", "vendor_name": "Coalition", "product_name": "Coalition CRM",

@@ -21,6 +21,8 @@ with warnings.catch_warnings():  # parsons warns on import that its optional con
 from contacts.models import Contact, Tagging
 from events.models import Signup
 from tests.events.builders import make_event
+from tests.webforms.factories import make_form
+from webforms.models import Submission
 from organizations.models import Coalition, Organization
 from organizations.services import api_key_create
 
@@ -163,3 +165,28 @@ def test_parsons_lists_events_and_attendances(osdi_server, partner):
     stranger = parsons_for(osdi_server, other_token)  # another member: coalition events yes, private no
     assert sorted(stranger.get_events()["title"]) == ["Rally 3", "Rally 4", "Rally 5"]
     assert stranger.get_event_attendances(str(events[0].pk)).num_rows == 0
+
+
+def test_parsons_records_submissions_and_reads_petitions(osdi_server, partner):
+    org, token, _ = partner
+    an = parsons_for(osdi_server, token)
+    form = make_form(org, slug="volunteer", kind="volunteer", title="Volunteer with us")
+    petition = make_form(org, slug="close-the-gap")
+    person = an.upsert_person(email_address="eve@example.org", given_name="Eve", family_name="Ng",
+                              postal_addresses=[{"postal_code": "06106"}])
+    assert [f["title"] for f in an.get_forms()] == ["Volunteer with us"]
+    # parsons' create_submission links the person on actionnetwork.org: only the id at the end counts
+    submission = an.create_submission(str(form.pk), an_id(person))
+    assert submission["_links"]["osdi:person"]["href"].endswith(an_id(person))
+    assert an.get_form_submissions(str(form.pk)).num_rows == 1
+    assert an.get_person_submissions(an_id(person)).num_rows == 1
+    assert Submission.objects.get(form=form).contact_id == Contact.objects.get().pk
+
+    assert [p["title"] for p in an.get_petitions()] == ["Close the gap"]
+    link = {"_links": {"osdi:person": {"href": f"https://actionnetwork.org/api/v2/people/{an_id(person)}"}}}
+    with pytest.raises(HTTPError, match="400"):   # create_signature has the same params=payload slip
+        an.create_signature(str(petition.pk), link)
+    an.api.post_request(f"petitions/{petition.pk}/signatures", json=link)
+    an.api.post_request(f"petitions/{petition.pk}/signatures", json=link)  # signing twice: one signature
+    assert an.get_petition_signatures(str(petition.pk)).num_rows == 1
+    assert an.get_petition(str(petition.pk))["total_signatures"] == 1
