@@ -41,6 +41,7 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
+    path("osdi/v1/", include("api.osdi.urls")),  # OSDI facade (api/osdi), HAL+JSON
     path("public/events/", include("events.urls_public")),
     # The docs are public (they describe the API, not anyone's data) and served without any CDN.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
