@@ -16,7 +16,8 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+
+from bench.common import scratch_database, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("BENCH_CONTACTS", 100_000))
@@ -46,26 +47,12 @@ def record(n: int, prefix: str = "b") -> dict:
             "tags": ["bench"]}
 
 
-def _db_url(name: str) -> str:
-    parts = urlparse(os.environ["DATABASE_URL"])
-    return urlunparse(parts._replace(path=f"/{name}"))
-
-
 def main() -> None:
-    import psycopg2
-
-    admin = psycopg2.connect(os.environ["DATABASE_URL"])
-    admin.autocommit = True
-    name = f"bench_contacts_{os.getpid()}"
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    try:
-        env = {**os.environ, "DATABASE_URL": _db_url(name), "DJANGO_DEBUG": "0", "PYTHONPATH": str(ROOT),
-               "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
+    with scratch_database("contacts", redis_db=11):
+        env = {**os.environ, "DJANGO_DEBUG": "0", "PYTHONPATH": str(ROOT)}
         result = subprocess.run([sys.executable, __file__, "child"], env=env, cwd=ROOT)
         if result.returncode:
             raise SystemExit(result.returncode)
-    finally:
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # ---- the child process: a Django process on the bench database ----------------------------------------------
@@ -138,26 +125,9 @@ def _free_port() -> int:
 
 
 def _gunicorn(port: int):
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}",
-           "GUNICORN_WORKERS": os.environ.get("BENCH_WORKERS", "3"),
-           "GUNICORN_THREADS": os.environ.get("BENCH_THREADS", "1"), "GUNICORN_TIMEOUT": "300"}
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-contacts-gunicorn-{os.getpid()}.log", "w+b")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "deploy/gunicorn.conf.py",
-                               "--access-logfile", "/dev/null"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=log)  # a file: an unread pipe would block it
-    server.log = log
-    import requests
-
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.3)
-    server.terminate()
-    log.seek(0)
-    raise SystemExit("gunicorn did not start: " + log.read().decode()[-2000:])
+    env = {**os.environ, "GUNICORN_TIMEOUT": "300"}
+    return start_gunicorn(port, env=env, workers=int(os.environ.get("BENCH_WORKERS", "3")),
+                          threads=int(os.environ.get("BENCH_THREADS", "1")))
 
 
 def _bulk_over_http(port: int, key: str, bodies: list[bytes]) -> tuple[float, float]:

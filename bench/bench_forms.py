@@ -21,6 +21,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+from bench.common import start_gunicorn  # noqa: E402
+
 CLIENTS = int(os.environ.get("BENCH_FORM_CLIENTS", 50))
 SUBMISSIONS = int(os.environ.get("BENCH_FORM_SUBMISSIONS", 4000))
 WARMUP = 200
@@ -49,20 +51,8 @@ def setup():
 
 def serve(port):
     env = {**os.environ, "FORMS_RATE_PER_IP": "0", "FORMS_RATE_PER_FORM": "0", "LOG_LEVEL": "WARNING",
-           "DJANGO_DEBUG": "0", "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "deploy" / "gunicorn.conf.py"),
-                               "config.wsgi"], cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/embed.js")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+           "DJANGO_DEBUG": "0"}
+    return start_gunicorn(port, env=env, ready_path="/embed.js")  # the production sizing of gunicorn.conf.py
 
 
 GIVEN = ("Maria Jose Luis Ana Carlos Rosa Juan Carmen James Mary John Patricia Robert Jennifer Michael Linda "

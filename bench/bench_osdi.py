@@ -8,53 +8,21 @@ Runs against its own throwaway database on the server of DATABASE_URL and its ow
     .venv/bin/python -m config.embedded -- .venv/bin/python -m bench osdi
 """
 import os
-import subprocess
-import sys
 import time
 import warnings
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from bench.common import scratch_database, start_gunicorn, stop_gunicorn
+
 PEOPLE = int(os.environ.get("BENCH_OSDI_PEOPLE", 500))
 
 
-def _setup_environment():
-    import psycopg2
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = f"bench_osdi_{os.getpid()}"
-    admin = psycopg2.connect(os.environ["DATABASE_URL"])
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
-    redis = urlsplit(os.environ["REDIS_URL"])
-    os.environ["REDIS_URL"] = urlunsplit(redis._replace(path="/13"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["API_RATE_PER_KEY"] = os.environ["API_RATE_PER_IP"] = "1000000/min"
-    return admin, name
-
-
-def _server(port):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "deploy" / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2", "--access-logfile", "/dev/null",
-         "config.wsgi"], cwd=PROJECT_DIR, env=os.environ.copy(), stdout=subprocess.DEVNULL)
-    import requests
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def main():
-    admin, dbname = _setup_environment()
+    with scratch_database("osdi", redis_db=13):
+        os.environ["API_RATE_PER_KEY"] = os.environ["API_RATE_PER_IP"] = "1000000/min"
+        _run()
+
+
+def _run():
     server = None
     try:
         import django
@@ -74,7 +42,7 @@ def main():
         org = Organization.objects.create(coalition=coalition, slug="bench-org", name="Bench", short_name="bench")
         _, token = api_key_create(organization=org, name="bench")
         port = free_port()
-        server = _server(port)
+        server = start_gunicorn(port, workers=2, threads=2)
         base = f"http://127.0.0.1:{port}/api/osdi/v1"
         session = requests.Session()
         session.headers.update({"OSDI-API-Token": token, "Content-Type": "application/json"})
@@ -114,13 +82,9 @@ def main():
         print(f"raw pages of 100 (next links): {PEOPLE / elapsed:8.1f} people/s ({elapsed:.2f} s for {PEOPLE})")
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
+            stop_gunicorn(server)
         from django.db import connections
         connections.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        admin.close()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+from bench.common import start_gunicorn  # noqa: E402
+
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", 2000))
 #: person: each signup carries a person body (matched or created, as from a form); contact: a known contact id
@@ -62,18 +64,9 @@ def setup():
 
 
 def serve(port):
-    env = {**os.environ, "API_RATE_PER_KEY": "10000000/min", "API_RATE_PER_IP": "10000000/min", "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-                               "-w", WORKERS, "-k", "gthread", "--threads", THREADS, "--access-logfile", "/dev/null"],
-                              cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                return server
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+    env = {**os.environ, "API_RATE_PER_KEY": "10000000/min", "API_RATE_PER_IP": "10000000/min",
+           "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0"}
+    return start_gunicorn(port, env=env, workers=int(WORKERS), threads=int(THREADS))
 
 
 def _tree_cpu(root) -> float:

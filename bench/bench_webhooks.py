@@ -10,10 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from bench.common import PROJECT_DIR, scratch_database
 EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", 10_000))
 SUBSCRIBERS = 5
 WORKERS = 2
@@ -42,23 +39,6 @@ servers[0].serve_forever()
 """
 
 
-def _setup_environment():
-    """A fresh database next to DATABASE_URL's and Redis database 12, for this process and its children."""
-    import psycopg2
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = f"bench_webhooks_{os.getpid()}"
-    admin = psycopg2.connect(os.environ["DATABASE_URL"])
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
-    redis = urlsplit(os.environ["REDIS_URL"])
-    os.environ["REDIS_URL"] = urlunsplit(redis._replace(path="/12"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    return admin, name
-
-
 def _receivers(delay: float, count: int):
     process = subprocess.Popen([sys.executable, "-c", RECEIVERS, str(delay), str(count)], stdout=subprocess.PIPE,
                                text=True)
@@ -73,7 +53,11 @@ def _workers():
 
 
 def main():
-    admin, dbname = _setup_environment()
+    with scratch_database("webhooks", redis_db=12):
+        _run()
+
+
+def _run():
     children = []
     try:
         import django
@@ -174,9 +158,8 @@ def main():
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        admin.close()
+        from django.db import connections
+        connections.close_all()
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ for b in bodies[1:]:
 prof.disable()
 print(f"BULK CPU per 1000: {(time.process_time()-t)/PAGES:.3f}s wall {(time.perf_counter()-w)/PAGES:.3f}s")
 (not os.environ.get('NOPROF')) and pstats.Stats(prof).sort_stats("cumulative").print_stats(int(os.environ.get("TOP", 45)))
-from contacts.changes import feed_page
 prof = cProfile.Profile() if not os.environ.get('NOPROF') else type('P',(),{'enable':lambda s:None,'disable':lambda s:None})()
 t = time.process_time(); w = time.perf_counter(); n = 0
 prof.enable()

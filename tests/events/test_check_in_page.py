@@ -1,17 +1,13 @@
 """The door page: the no-JavaScript path through Django's test client, and the real thing in headless Chromium."""
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from events.models import Signup
 from events.services import signup_create
 from organizations.models import Membership
 from tests.messaging.people import make_person
+from config.serving import start_gunicorn, stop_gunicorn
 from tests.support import PROJECT_DIR, free_port, subprocess_env
 
 from .builders import make_event
@@ -77,18 +73,9 @@ def test_door_staff_check_people_in_with_one_tap_in_headless_chromium(django_use
     event, people = _event_with_people(org_a, org_b)
     _door_staff(django_user_model, org_a)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1",
-         "--threads", "4", "-k", "gthread"],
-        cwd=PROJECT_DIR, env=subprocess_env(DJANGO_DEBUG="0"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = start_gunicorn(port, env=subprocess_env(DJANGO_DEBUG="0"), workers=1, threads=4)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
         ARTIFACTS.mkdir(exist_ok=True)
         with _chromium() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
@@ -126,5 +113,4 @@ def test_door_staff_check_people_in_with_one_tap_in_headless_chromium(django_use
         walk_in = Signup.objects.get(event=event, source="walk_in")
         assert str(walk_in.contact) == "Dana Walker" and walk_in.status == "attended"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_gunicorn(server)

@@ -1,7 +1,5 @@
 """Idempotency-Key on writes: sequential replays in-process, concurrent replays against a real gunicorn."""
 import json
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -17,7 +15,8 @@ from api.models import IdempotencyRecord
 from api.viewsets import IdempotentMixin
 from jobs.models import Job
 from organizations.services import api_key_create
-from tests.support import PROJECT_DIR, client_for, database_url, free_port, subprocess_env
+from config.serving import start_gunicorn, stop_gunicorn
+from tests.support import client_for, database_url, free_port, subprocess_env
 
 EXPORT = "/api/v1/audit-events/export/"
 
@@ -182,26 +181,12 @@ def test_every_api_view_honours_idempotency_keys():
 @pytest.fixture
 def server(org_a):
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "deploy" / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "config.wsgi"],
-        env=subprocess_env(GUNICORN_WORKERS="2", GUNICORN_THREADS="8"), cwd=PROJECT_DIR,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    process = start_gunicorn(port, env=subprocess_env(), workers=2, threads=8)
     try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None, process.stderr.read().decode()[-2000:]
-            time.sleep(0.1)
         _, plain = api_key_create(organization=org_a, name="concurrency")
-        yield base, {"Authorization": f"Token {plain}", "Content-Type": "application/json"}
+        yield f"http://127.0.0.1:{port}", {"Authorization": f"Token {plain}", "Content-Type": "application/json"}
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_gunicorn(process)
 
 
 def _fire(n, send):

@@ -1,13 +1,11 @@
 import subprocess
-import sys
-import time
 
 import pytest
-import requests
 from rest_framework.test import APIClient
 
 from organizations.services import api_key_create
-from tests.support import PROJECT_DIR, free_port, subprocess_env
+from config.serving import start_gunicorn, stop_gunicorn
+from tests.support import free_port, subprocess_env
 
 BASE = "/api/osdi/v1/"
 
@@ -45,29 +43,11 @@ def osdi_server(django_db_setup, django_db_blocker):
     """A real gunicorn process (deploy/gunicorn.conf.py) on a free port, serving this test run's database.
     Yields the OSDI base URL (no trailing slash, as Action Network's is written)."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "deploy" / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2", "config.wsgi"],
-        cwd=PROJECT_DIR, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-3000:]}")
-        try:
-            if requests.get(f"{root}/healthz", timeout=10).status_code == 200:
-                break
-        except requests.RequestException:  # not listening yet, or still loading the app
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("gunicorn did not become ready in 60 s")
-        time.sleep(0.2)
+    process = start_gunicorn(port, env=subprocess_env(), workers=2, threads=2)
     try:
-        yield f"{root}/api/osdi/v1"
+        yield f"http://127.0.0.1:{port}/api/osdi/v1"
     finally:
-        process.terminate()
+        stop_gunicorn(process)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -2,8 +2,6 @@
 375 px phone screen in headless Chromium against a real gunicorn process, in English, in Spanish, and with the
 keyboard only. The database then holds the contact, the consent and the signature."""
 import re
-import subprocess
-import sys
 import threading
 import time
 from functools import partial
@@ -11,9 +9,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import requests
 
 from contacts.models import Consent, Contact
+from config.serving import start_gunicorn, stop_gunicorn
 from tests.support import PROJECT_DIR, free_port, subprocess_env
 from webforms.models import FormAction, Submission
 
@@ -30,24 +28,9 @@ def form_server():
     """gunicorn with deploy/gunicorn.conf.py on 127.0.0.1 (the partner page is on localhost: another site)."""
     port = free_port()
     env = subprocess_env(GUNICORN_WORKERS="2", FORMS_MIN_FILL_SECONDS="1", FORMS_RATE_PER_IP="0")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "deploy" / "gunicorn.conf.py"),
-                               "--bind", f"127.0.0.1:{port}", "config.wsgi"], env=env, cwd=PROJECT_DIR,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if requests.get(f"{base}/embed.js", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.time() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail(f"gunicorn did not start: {server.stderr.read().decode()[-2000:]}")
-        time.sleep(0.3)
-    yield base
-    server.terminate()
-    server.wait(20)
+    server = start_gunicorn(port, env=env, ready_path="/embed.js")
+    yield f"http://127.0.0.1:{port}"
+    stop_gunicorn(server)
 
 
 @pytest.fixture

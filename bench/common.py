@@ -1,0 +1,45 @@
+"""What the benchmarks share: a scratch database beside DATABASE_URL's, and a real gunicorn (config.serving)."""
+import contextlib
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from config.serving import start_gunicorn, stop_gunicorn  # noqa: E402  (re-exported for the bench scripts)
+
+__all__ = ["scratch_database", "start_gunicorn", "stop_gunicorn", "PROJECT_DIR"]
+
+
+@contextlib.contextmanager
+def scratch_database(label: str, redis_db: int):
+    """A fresh database and Redis database number for this process and its children (set in os.environ while
+    the block runs, so the next benchmark of the same `make bench` starts from the original URLs), dropped
+    afterwards."""
+    import psycopg2
+
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "REDIS_URL", "LOG_LEVEL")}
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = f"bench_{label}_{os.getpid()}"
+    admin = psycopg2.connect(os.environ["DATABASE_URL"])
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
+    os.environ["REDIS_URL"] = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{redis_db}"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["LOG_LEVEL"] = "WARNING"
+    try:
+        yield name
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
