@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 from rest_framework import serializers
 
 from contacts.inputs import PersonInput
-from organizations.models import Organization
+from organizations.models import Organization, validate_timezone
 
 from . import sharing
 from .models import Event, EventKind, EventStatus, Sharing, Shift, SignupSource, SignupStatus, Visibility
@@ -57,7 +57,7 @@ class EventInput(serializers.Serializer):
     description = serializers.CharField(max_length=50000, required=False, allow_blank=True)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
     is_virtual = serializers.BooleanField(required=False)
     location = LocationInput(required=False)
     address_registrants_only = serializers.BooleanField(required=False)
@@ -70,15 +70,6 @@ class EventInput(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
     co_hosts = CoHostInput(many=True, required=False)
     shifts = ShiftInput(many=True, required=False)
-
-    def validate_timezone(self, value):
-        from organizations.models import validate_timezone
-        from django.core.exceptions import ValidationError
-        try:
-            validate_timezone(value)
-        except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages)
-        return value
 
     def validate(self, data):
         start, end = data.get("starts_at"), data.get("ends_at")

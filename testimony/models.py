@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.timezone import now
 
 from contacts.models import Contact
-from organizations.models import Organization
+from organizations.models import Organization, validate_timezone
 from organizations.tenancy import TenantQuerySet
 
 from . import workflow
@@ -55,7 +55,7 @@ class Hearing(models.Model):
     committee = models.CharField(max_length=200, help_text="e.g. Education")
     title = models.CharField(max_length=300, blank=True)
     starts_at = models.DateTimeField()
-    timezone = models.CharField(max_length=64, default="America/New_York")
+    timezone = models.CharField(max_length=64, default="America/New_York", validators=[validate_timezone])
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.HYBRID)
     room = models.CharField(max_length=200, blank=True, help_text="e.g. LOB Room 2E")
     virtual_url = models.URLField(blank=True)

@@ -33,16 +33,6 @@ class HearingSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "host", "registration_deadline_is_default", "previous_starts_at", "created_at",
                             "modified_at"]
 
-    def validate_timezone(self, value):
-        from organizations.models import validate_timezone
-        from django.core.exceptions import ValidationError
-
-        try:
-            validate_timezone(value)
-        except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages)
-        return value
-
     def validate(self, data):
         if self.instance is not None and "bills" in data:
             raise serializers.ValidationError({"bills": ["Add bills with POST /hearings/{id}/bills/."]})

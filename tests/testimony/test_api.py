@@ -340,3 +340,12 @@ def test_speaker_order_upload_and_manual_placement(client_a, org_a):
     assert client_a.post(url, {"to": "in_speaker_order"}, format="json").status_code == 400
     placed = client_a.post(url, {"to": "in_speaker_order", "position": 7}, format="json").json()
     assert placed["speaker_position"] == 7 and placed["estimated_start"] == "2027-03-10T11:18:00-05:00"
+
+
+def test_an_unknown_time_zone_is_a_400_naming_the_field(org_a):
+    from tests.support import client_for
+    response = client_for(org_a).post("/api/v1/hearings/", {
+        "committee": "Education", "starts_at": "2027-03-10T10:00:00-05:00", "timezone": "Mars/Olympus",
+        "registration_url": "https://cga.ct.gov/register"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["timezone"]
