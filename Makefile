@@ -21,8 +21,10 @@ run: install
 
 # A throwaway PostgreSQL and Redis around the whole suite, unless DATABASE_URL / REDIS_URL point at real ones.
 # Browser tests (pytest -m browser) drive Debian's Chromium through Playwright; installed only when missing.
+# Debian's Chromium for the browser tests (Playwright's own browser download needs the internet).
 browser-deps:
-	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
 test: install browser-deps
 	$(PY) -m config.embedded -- $(PY) -m pytest $(PYTEST_ARGS)
