@@ -51,16 +51,8 @@ def _keep_raw_body(request):
         pass
 
 
-class ApiView(IdempotentMixin, APIView):
-    """The base of non-viewset API views."""
-
-
-class TenantViewSet(IdempotentMixin, viewsets.GenericViewSet):
-    """Reads go through `Model.objects.visible_to(org)`, writes through `writable_by(org)`: a view never
-    filters by organization itself. Unknown and foreign ids are the same 404."""
-
-    #: resource family for scope checks ("contacts" -> contacts:read / contacts:write)
-    scope_family: str | None = None
+class CallerMixin:
+    """`self.organization` and `self.actor` (the ApiKey or staff user) of the request, for every API view."""
 
     @property
     def organization(self):
@@ -69,6 +61,18 @@ class TenantViewSet(IdempotentMixin, viewsets.GenericViewSet):
     @property
     def actor(self):
         return caller_actor(self.request)
+
+
+class ApiView(CallerMixin, IdempotentMixin, APIView):
+    """The base of non-viewset API views."""
+
+
+class TenantViewSet(CallerMixin, IdempotentMixin, viewsets.GenericViewSet):
+    """Reads go through `Model.objects.visible_to(org)`, writes through `writable_by(org)`: a view never
+    filters by organization itself. Unknown and foreign ids are the same 404."""
+
+    #: resource family for scope checks ("contacts" -> contacts:read / contacts:write)
+    scope_family: str | None = None
 
     def get_queryset(self):
         queryset = self.queryset.all()

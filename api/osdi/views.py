@@ -9,7 +9,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.authentication import ApiKeyAuthentication
-from api.context import caller_actor, caller_organization
 from api.permissions import HasScope
 from api.viewsets import ApiView
 from contacts.models import Contact, Tag, Tagging
@@ -74,14 +73,6 @@ class OsdiView(ApiView):
     renderer_classes = [HalJsonRenderer, JSONRenderer]
     parser_classes = [JSONParser, HalJsonParser]
     scope_family = "contacts"
-
-    @property
-    def organization(self):
-        return caller_organization(self.request)
-
-    @property
-    def actor(self):
-        return caller_actor(self.request)
 
     def body(self) -> dict:
         data = self.request.data

@@ -2,24 +2,14 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from contacts.inputs import PersonInput
 from testimony import services
+from tests.messaging.people import person_input
 
 NY = ZoneInfo("America/New_York")
 
 
 def person(given="Ana", family="Lopez", email=None, consents=(), phone=None):
-    body = {"given_name": given, "family_name": family}
-    if email:
-        body["emails"] = [{"address": email, "primary": True}]
-    if phone:
-        body["phones"] = [{"number": phone, "type": "mobile"}]
-    if consents:
-        body["consents"] = [{"channel": c, "status": s, "scope": "organization", "source": "form",
-                             "text": f"I agree to {c}"} for c, s in consents]
-    serializer = PersonInput(data=body)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    return person_input(given, family, email=email, phone=phone, consents=consents)
 
 
 def hearing(organization, starts_at=None, **fields):
