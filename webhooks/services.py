@@ -140,49 +140,50 @@ def subscribers(organizations, event_types) -> list[Organization]:
 def emit(*, event_type: str, audience, render) -> int:
     """Record `event_type` for every organization in `audience` with an active subscription to it, with the
     payload `render(org)` builds for that organization (None: that organization may not see it). Delivery
-    starts after the surrounding transaction commits. Returns the number of deliveries recorded."""
+    starts after the surrounding transaction commits. Returns the number of deliveries recorded.
+
+    One statement finds the subscribed endpoints and inserts the messages and their deliveries, so a write with
+    subscribers makes as many round trips to PostgreSQL as one without. The price: `render` runs for every
+    organization in `audience`, subscribed or not; callers with a costly render narrow `audience` first with
+    `subscribers()`."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
-    organizations = [audience] if isinstance(audience, Organization) else list(audience)
-    if not organizations:
-        return 0
-    endpoints = list(WebhookEndpoint.objects.filter(organization__in=organizations, active=True,
-                                                    event_types__contains=[event_type]).only("id", "organization"))
-    if not endpoints:
-        return 0
-    by_org: dict = {}
-    for endpoint in endpoints:
-        by_org.setdefault(endpoint.organization_id, []).append(endpoint)
-    now = timezone.now()
-    messages, pairs = [], []
+    organizations = [audience] if isinstance(audience, Organization) else {org.pk: org for org in audience}.values()
+    uids, org_ids, payloads = [], [], []
     for organization in organizations:
-        if organization.pk not in by_org:
-            continue
         payload = render(organization)
-        if payload is None:
-            continue
-        messages.append((str(uuid.uuid4()), str(organization.pk), json.dumps(payload, cls=DjangoJSONEncoder)))
-        pairs += [(str(organization.pk), str(endpoint.pk)) for endpoint in by_org.pop(organization.pk)]
-    if not messages:
+        if payload is not None:
+            uids.append(uuid.uuid4())
+            org_ids.append(organization.pk)
+            payloads.append(json.dumps(payload, cls=DjangoJSONEncoder))
+    if not payloads:
         return 0
-    with connection.cursor() as cursor:  # messages and their deliveries in one statement (one round trip)
-        cursor.execute(_INSERT, [event_type, now, [m[0] for m in messages], [m[1] for m in messages],
-                                 [m[2] for m in messages], now, now, [p[0] for p in pairs], [p[1] for p in pairs]])
-    endpoint_ids = [endpoint_id for _, endpoint_id in pairs]
-    transaction.on_commit(lambda: wake(endpoint_ids))
-    return len(pairs)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, [uids, org_ids, payloads, [event_type], event_type, now, now, now])
+        endpoint_ids = [row[0] for row in cursor.fetchall()]
+    if endpoint_ids:
+        transaction.on_commit(lambda: wake(endpoint_ids))
+    return len(endpoint_ids)
 
 
 _INSERT = f"""
-WITH m AS (
+WITH n AS (
+    SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[]) WITH ORDINALITY AS n(uid, organization_id, payload, i)
+), e AS (
+    SELECT id, organization_id FROM {WebhookEndpoint._meta.db_table}
+    WHERE organization_id IN (SELECT organization_id FROM n) AND active AND event_types @> %s::varchar(40)[]
+), m AS (
     INSERT INTO {WebhookMessage._meta.db_table} (uid, organization_id, payload, event_type, created_at)
-    SELECT uid, org, payload::jsonb, %s, %s FROM unnest(%s::uuid[], %s::uuid[], %s::text[]) AS n(uid, org, payload)
+    SELECT uid, organization_id, payload::jsonb, %s, %s FROM n
+    WHERE organization_id IN (SELECT organization_id FROM e) ORDER BY i  -- the sequence follows `audience`
     RETURNING id, organization_id
 )
 INSERT INTO {WebhookDelivery._meta.db_table}
     (id, organization_id, endpoint_id, message_id, status, attempts, next_attempt_at, last_error, created_at)
-SELECT gen_random_uuid(), m.organization_id, t.endpoint_id, m.id, '{DeliveryStatus.PENDING}', 0, %s, '', %s
-FROM m JOIN unnest(%s::uuid[], %s::uuid[]) AS t(organization_id, endpoint_id) ON t.organization_id = m.organization_id
+SELECT gen_random_uuid(), m.organization_id, e.id, m.id, '{DeliveryStatus.PENDING}', 0, %s, '', %s
+FROM m JOIN e ON e.organization_id = m.organization_id
+RETURNING endpoint_id
 """
 
 
