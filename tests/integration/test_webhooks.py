@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -131,6 +132,23 @@ def test_emit_builds_each_payload_per_organization_and_skips_those_who_may_not_s
     assert emit(event_type="consent.changed", audience=[org_a], render=render) == 0, "nobody subscribed"
     with pytest.raises(ValueError):
         emit(event_type="contact.exploded", audience=org_a, render=render)
+
+
+@pytest.mark.django_db
+def test_the_emits_of_one_transaction_share_one_wake_up_after_commit(org_a, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    import webhooks.services
+    woken = []
+    monkeypatch.setattr(webhooks.services, "wake", lambda ids: woken.append(set(ids)))
+    endpoints = {webhook_create(organization=org_a, actor=None, url=f"http://127.0.0.1:9/{i}",
+                                event_types=["job.finished"])[0].pk for i in range(2)}
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ZeroDivisionError), transaction.atomic():  # the first emit's callback is discarded
+            emit_job_finished(org_a)
+            1 / 0
+        emit_job_finished(org_a, n=3)
+        assert woken == [], "nothing is woken before the commit"
+    assert len(woken) == 1 and woken[0] >= endpoints
 
 
 def test_rotation_signs_with_both_secrets_during_the_grace_period():
