@@ -38,7 +38,9 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["organization", "active"])]
+        # Who is subscribed (subscribers() and emit, on every write): index-only probes per organization.
+        indexes = [models.Index(fields=["organization"], include=["event_types"], condition=models.Q(active=True),
+                                name="webhook_subscribed")]
 
     def __str__(self):
         return f"{self.organization} -> {self.url}"
@@ -81,7 +83,10 @@ class WebhookDelivery(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: `webhook_due` (endpoint, status, next_attempt_at) serves every lookup by endpoint, and
+    # one index fewer is one insert fewer per delivery on the write that emits.
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries",
+                                 db_index=False)
     message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

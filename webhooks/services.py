@@ -25,6 +25,8 @@ import django_rq
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from organizations.errors import Conflict, DomainError
@@ -133,9 +135,14 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
 
 def subscribers(organizations, event_types) -> list[Organization]:
     """The organizations among `organizations` (a queryset) with an active subscription to any of `event_types`:
-    one indexed query, so a write with nobody listening pays almost nothing."""
-    return list(organizations.filter(webhook_endpoints__active=True,
-                                     webhook_endpoints__event_types__overlap=list(event_types)).distinct())
+    one query, an EXISTS on the endpoints' (organization, active) index, in raw SQL since the ORM spent more CPU
+    compiling its join (or its Exists) than PostgreSQL spends running it. Not cached: a subscription counts from
+    the moment it is created."""
+    return list(organizations.filter(RawSQL(_SUBSCRIBED, [list(event_types)], output_field=BooleanField())))
+
+
+_SUBSCRIBED = f"""EXISTS (SELECT 1 FROM {WebhookEndpoint._meta.db_table} e
+    WHERE e.organization_id = {Organization._meta.db_table}.id AND e.active AND e.event_types && %s::varchar(40)[])"""
 
 
 def emit(*, event_type: str, audience, render) -> int:
