@@ -135,8 +135,8 @@ def test_emit_builds_each_payload_per_organization_and_skips_those_who_may_not_s
 
 
 @pytest.mark.django_db
-def test_the_emits_of_one_transaction_share_one_wake_up_after_commit(org_a, monkeypatch,
-                                                                      django_capture_on_commit_callbacks):
+def test_the_emits_of_one_transaction_share_one_wake_up_after_commit(
+        org_a, monkeypatch, django_capture_on_commit_callbacks):
     import webhooks.services
     woken = []
     monkeypatch.setattr(webhooks.services, "wake", lambda ids: woken.append(set(ids)))
