@@ -105,7 +105,11 @@ def _run():
               f"(including worker start) = {rate:.0f} deliveries/s (goal >= 500/s: "
               f"{'met' if rate >= 500 else 'NOT met'})", flush=True)
 
-        # 2. API write latency with 5 slow subscribers vs none
+        # 2. API write latency with 5 slow subscribers vs none. Two organizations make the same write in turn,
+        # one with 5 active subscriptions, one with none, so whatever else loads the machine (the workers
+        # sending to the slow receivers, other processes) weighs on both alike. Wall time is the goal's measure;
+        # CPU time in this process (the view, emit, the wake-up) is printed beside it, as it hardly depends on
+        # that load.
         from unittest import mock
 
         from rest_framework.test import APIClient
@@ -114,41 +118,43 @@ def _run():
         from jobs.services import job_enqueue
         from tests.support import client_for
         writer = orgs[0]
+        quiet = Organization.objects.create(coalition=coalition, name="Quiet", slug="quiet", short_name="q")
         slow_process, slow_urls = _receivers(1.0, SUBSCRIBERS)
         children.append(slow_process)
         WebhookEndpoint.objects.all().update(active=False)
         for url in slow_urls:
-            webhook_create(organization=writer, actor=None, url=url, event_types=["signup.created"], active=False)
+            webhook_create(organization=writer, actor=None, url=url, event_types=["signup.created"])
 
         def write_that_emits(**kwargs):  # what a signup service does: save, then emit, in one transaction
             with transaction.atomic():
                 job = job_enqueue(**kwargs)
-                emit(event_type="signup.created", audience=writer,
+                emit(event_type="signup.created", audience=kwargs["organization"],
                      render=lambda org: {"signup": {"id": str(job.id), "modified_at": job.created_at.isoformat()}})
             return job
 
-        client = client_for(writer)
-        assert isinstance(client, APIClient)
-        timings = {False: [], True: []}
+        clients = {True: client_for(writer), False: client_for(quiet)}
+        assert isinstance(clients[True], APIClient)
+        wall, cpu = {False: [], True: []}, {False: [], True: []}
         with mock.patch.object(api.views, "job_enqueue", write_that_emits):
-            for _ in range(10):  # warm up
-                client.post("/api/v1/audit-events/export/", {}, format="json")
-            for block in range(WRITES // 5):
-                subscribed = block % 2 == 1
-                WebhookEndpoint.objects.filter(organization=writer, event_types__contains=["signup.created"]) \
-                    .update(active=subscribed)
-                for _ in range(5):
-                    t0 = time.perf_counter()
-                    response = client.post("/api/v1/audit-events/export/", {}, format="json")
-                    timings[subscribed].append(time.perf_counter() - t0)
-                    assert response.status_code == 202
-        without, with_ = statistics.median(timings[False]), statistics.median(timings[True])
+            for i in range(20):  # warm up
+                clients[i % 2 == 1].post("/api/v1/audit-events/export/", {}, format="json")
+            for i in range(2 * WRITES):
+                subscribed = i % 2 == 1
+                c0, t0 = time.process_time(), time.perf_counter()
+                response = clients[subscribed].post("/api/v1/audit-events/export/", {}, format="json")
+                wall[subscribed].append(time.perf_counter() - t0)
+                cpu[subscribed].append(time.process_time() - c0)
+                assert response.status_code == 202
+        without, with_ = statistics.median(wall[False]), statistics.median(wall[True])
+        cpu_without, cpu_with = statistics.mean(cpu[False]), statistics.mean(cpu[True])
         ratio = with_ / without
         queued = WebhookDelivery.objects.filter(endpoint__url__in=slow_urls).count()
-        print(f"API write (POST /api/v1/audit-events/export/ + emit signup.created), median of {len(timings[True])}: "
-              f"{without * 1000:.2f} ms with no subscribers, {with_ * 1000:.2f} ms with {SUBSCRIBERS} subscribers "
-              f"whose receivers sleep 1 s ({queued} deliveries queued) -> ratio {ratio:.2f} (goal <= 1.10: "
-              f"{'met' if ratio <= 1.10 else 'NOT met'})", flush=True)
+        print(f"API write (POST /api/v1/audit-events/export/ + emit signup.created), {WRITES} of each interleaved, "
+              f"median wall: {without * 1000:.2f} ms with no subscribers, {with_ * 1000:.2f} ms with {SUBSCRIBERS} "
+              f"subscribers whose receivers sleep 1 s ({queued} deliveries queued) -> ratio {ratio:.2f} "
+              f"(goal <= 1.10: {'met' if ratio <= 1.10 else 'NOT met'}); mean CPU in this process: "
+              f"{cpu_without * 1000:.2f} ms vs {cpu_with * 1000:.2f} ms -> ratio {cpu_with / cpu_without:.2f}",
+              flush=True)
         connection.close()
     finally:
         for child in children:
