@@ -135,7 +135,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
 
 def subscribers(organizations, event_types) -> list[Organization]:
     """The organizations among `organizations` (a queryset) with an active subscription to any of `event_types`:
-    one query, an EXISTS on the endpoints' (organization, active) index, in raw SQL since the ORM spent more CPU
+    one query, an EXISTS answered from the `webhook_subscribed` index, in raw SQL since the ORM spent more CPU
     compiling its join (or its Exists) than PostgreSQL spends running it. Not cached: a subscription counts from
     the moment it is created."""
     return list(organizations.filter(RawSQL(_SUBSCRIBED, [list(event_types)], output_field=BooleanField())))
