@@ -66,21 +66,11 @@ def _timestamp(value: str) -> str:
     return value[:10] + "T" + value[11:] + "Z"
 
 
-def _supplied_by(value: str) -> list[str]:
-    return value.split(",") if value else []
-
-
-def _custom_fields(value: str) -> dict:
-    return {} if value == "{}" else json.loads(value)  # the standard parser: any JSON number as before
-
-
-def _rows(row, start: int, count: int):
-    """The rows of one part (zipped back from its column arrays; array_agg of no rows is NULL)."""
-    return zip(*row[start:start + count]) if row[start] is not None else ()
-
-
 def load_contacts(ids) -> dict:
-    """{id: contact dict with its parts} for these contacts, keyed by the ids as given (UUIDs or strings)."""
+    """{id: contact} for these contacts, keyed by the ids as given (UUIDs or strings). A contact is a dict of its
+    own columns; its emails, phones, addresses, links and tags are its rows of those parts as read, tuples in the
+    column order of _PARTS (the contact id first), so rendering builds only the dicts it returns; consents are
+    dicts (contacts.consent.latest_consents reads them)."""
     wanted = {str(i): i for i in ids}
     if not wanted:
         return {}
@@ -88,8 +78,8 @@ def load_contacts(ids) -> dict:
         cursor.execute(_PAGE_SQL, [",".join(wanted)])
         row = cursor.fetchone()
     parts, start = {}, 0
-    for name, (_, _, columns, _) in _PARTS.items():
-        parts[name] = _rows(row, start, len(columns))
+    for name, (_, _, columns, _) in _PARTS.items():  # zip each part's column arrays back into rows
+        parts[name] = zip(*row[start:start + len(columns)]) if row[start] is not None else ()  # NULL: no rows
         start += len(columns)
     found = {}
     for pk, given_name, family_name, language, shared, created_at, modified_at, merged_into in parts["contacts"]:
@@ -97,28 +87,15 @@ def load_contacts(ids) -> dict:
                      "coalition_shared": shared, "created_at": _timestamp(created_at),
                      "modified_at": _timestamp(modified_at), "merged_into_id": merged_into,
                      "emails": [], "phones": [], "addresses": [], "links": [], "consents": [], "tags": []}
-    for pk, address, primary, supplied_by in parts["emails"]:
-        found[pk]["emails"].append({"address": address, "primary": primary, "supplied_by": _supplied_by(supplied_by)})
-    for pk, number, type_, primary, supplied_by in parts["phones"]:
-        found[pk]["phones"].append({"number": number, "type": type_, "primary": primary,
-                                    "supplied_by": _supplied_by(supplied_by)})
-    for pk, line1, line2, city, state, postal_code, latitude, longitude, precision, primary, supplied_by in \
-            parts["addresses"]:
-        found[pk]["addresses"].append({"line1": line1, "line2": line2, "city": city, "state": state,
-                                       "postal_code": postal_code, "latitude": latitude, "longitude": longitude,
-                                       "precision": precision, "primary": primary,
-                                       "supplied_by": _supplied_by(supplied_by)})
-    for pk, organization_id, external_id, notes, custom_fields in parts["links"]:
-        found[pk]["links"].append({"organization_id": organization_id, "external_id": external_id, "notes": notes,
-                                   "custom_fields": _custom_fields(custom_fields)})
+    for name in ("emails", "phones", "addresses", "links", "tags"):
+        for part_row in parts[name]:
+            found[part_row[0]][name].append(part_row)
     for pk, consent_id, channel, scope, organization_id, status, source, text, captured_at, recorded_at in \
             parts["consents"]:
         found[pk]["consents"].append({"id": consent_id, "channel": channel, "scope": scope,
                                       "organization_id": organization_id, "status": status, "source": source,
                                       "text": text, "captured_at": _timestamp(captured_at),
                                       "recorded_at": _timestamp(recorded_at)})
-    for pk, name, organization_id in parts["tags"]:
-        found[pk]["tags"].append((name, organization_id))
     return {wanted[pk]: contact for pk, contact in found.items()}
 
 
@@ -170,7 +147,7 @@ def consents_view(contact_id, organization) -> dict:
     """The consent history and current state an organization may see (coalition scope, and its own)."""
     contact = load_contacts([contact_id])[contact_id]
     org_id = str(organization.pk)
-    held = any(link["organization_id"] == org_id for link in contact["links"])
+    held = any(organization_id == org_id for _, organization_id, *_ in contact["links"])
     history = sorted((c for c in contact["consents"] if _consent_visible(c, org_id, held)),
                      key=lambda c: (c["captured_at"], c["recorded_at"]))
     current = [c for c in latest_consents(contact["consents"], dict.get).values()
@@ -179,34 +156,39 @@ def consents_view(contact_id, organization) -> dict:
             "history": [{**_consent_view(c), "id": c["id"], "recorded_at": c["recorded_at"]} for c in history]}
 
 
+def _custom_fields(value: str) -> dict:
+    return {} if value == "{}" else json.loads(value)  # the standard parser: any JSON number as before
+
+
+def _supplied(supplied_by: str, org_id: str) -> bool:
+    return org_id in supplied_by.split(",")
+
+
 def contact_view(contact: dict, org_id: str) -> dict:
     """The contact shape of the API for the organization with id `org_id` (which must be allowed to see it)."""
-    link = None
-    for candidate in contact["links"]:
-        if candidate["organization_id"] == org_id:
-            link = candidate
-            break
+    link = next((link for link in contact["links"] if link[1] == org_id), None)
     held = link is not None
     consents = latest_consents(contact["consents"], dict.get) if contact["consents"] else {}
     shared = _shared_channels(consents) if contact["coalition_shared"] else ()
     all_emails, all_phones = "email" in shared, "sms" in shared or "call" in shared
-    emails = [{"address": e["address"], "primary": e["primary"]} for e in contact["emails"]
-              if all_emails or (held and org_id in e["supplied_by"])]
-    phones = [{"number": p["number"], "type": p["type"], "primary": p["primary"]} for p in contact["phones"]
-              if all_phones or (held and org_id in p["supplied_by"])]
+    emails = [{"address": address, "primary": primary} for _, address, primary, supplied_by in contact["emails"]
+              if all_emails or (held and _supplied(supplied_by, org_id))]
+    phones = [{"number": number, "type": type_, "primary": primary}
+              for _, number, type_, primary, supplied_by in contact["phones"]
+              if all_phones or (held and _supplied(supplied_by, org_id))]
     addresses = []
-    for a in contact["addresses"]:
-        if held and org_id in a["supplied_by"]:
-            addresses.append({"line1": a["line1"], "line2": a["line2"], "city": a["city"], "state": a["state"],
-                              "postal_code": a["postal_code"], "latitude": a["latitude"],
-                              "longitude": a["longitude"], "precision": a["precision"], "primary": a["primary"]})
+    for _, line1, line2, city, state, postal_code, latitude, longitude, precision, primary, supplied_by in \
+            contact["addresses"]:
+        if held and _supplied(supplied_by, org_id):
+            addresses.append({"line1": line1, "line2": line2, "city": city, "state": state,
+                              "postal_code": postal_code, "latitude": latitude, "longitude": longitude,
+                              "precision": precision, "primary": primary})
         elif contact["coalition_shared"]:
-            addresses.append({"line1": "", "line2": "", "city": a["city"], "state": a["state"],
-                              "postal_code": a["postal_code"], "latitude": None, "longitude": None,
-                              "precision": "none", "primary": a["primary"]})
+            addresses.append({"line1": "", "line2": "", "city": city, "state": state, "postal_code": postal_code,
+                              "latitude": None, "longitude": None, "precision": "none", "primary": primary})
     visible_consents = [_consent_view(c) for c in sorted(consents.values(), key=lambda c: (c["channel"], c["scope"]))
                         if _consent_visible(c, org_id, held)] if consents else []
-    tags = sorted(name for name, owner in contact["tags"] if owner == org_id or owner is None)
+    tags = sorted(name for _, name, owner in contact["tags"] if owner == org_id or owner is None)
     return {
         "id": contact["id"],
         "given_name": contact["given_name"],
@@ -215,10 +197,10 @@ def contact_view(contact: dict, org_id: str) -> dict:
         "emails": emails,
         "phones": phones,
         "addresses": addresses,
-        "external_id": link["external_id"] if held else None,
+        "external_id": link[2] if held else None,
         "tags": tags,
-        "custom_fields": link["custom_fields"] if held else {},
-        "notes": link["notes"] if held else "",
+        "custom_fields": _custom_fields(link[4]) if held else {},
+        "notes": link[3] if held else "",
         "consents": visible_consents,
         "held": held,
         "created_at": contact["created_at"],
