@@ -24,8 +24,9 @@ from .consent import latest_consents
 
 # part: (table, key column, the columns read, order within a contact). Every column of a part is one array_agg over
 # the same rows (PostgreSQL sorts a part's rows once for aggregates sharing an ORDER BY), so the arrays line up.
-# uuids and timestamps come as text (no uuid.UUID / datetime objects); supplied_by as "uuid,uuid".
-_UTC = "(%s AT TIME ZONE 'UTC')::text"
+# uuids and timestamps come as text (no uuid.UUID / datetime objects), timestamps in the API's form (as DRF renders
+# datetimes: '2024-05-01T12:00:00.5Z'); supplied_by as "uuid,uuid".
+_UTC = "replace((%s AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
 _SUPPLIED_BY = "array_to_string(supplied_by, ',')"
 _PARTS = {
     "contacts": ("contacts_contact", "id", ["id::text", "given_name", "family_name", "language", "coalition_shared",
@@ -60,12 +61,6 @@ _PAGE_SQL = ("WITH page AS MATERIALIZED (SELECT string_to_array(%s, ',')::uuid[]
              + " ".join(_part_sql(name, *part) for name, part in _PARTS.items()))
 
 
-def _timestamp(value: str) -> str:
-    """A UTC timestamp's text form in the API's (as DRF renders datetimes): '2024-05-01 12:00:00.5' ->
-    '2024-05-01T12:00:00.5Z'."""
-    return value[:10] + "T" + value[11:] + "Z"
-
-
 def load_contacts(ids) -> dict:
     """{id: contact} for these contacts, keyed by the ids as given (UUIDs or strings). A contact is a dict of its
     own columns; its emails, phones, addresses, links and tags are its rows of those parts as read, tuples in the
@@ -84,8 +79,8 @@ def load_contacts(ids) -> dict:
     found = {}
     for pk, given_name, family_name, language, shared, created_at, modified_at, merged_into in parts["contacts"]:
         found[pk] = {"id": pk, "given_name": given_name, "family_name": family_name, "language": language,
-                     "coalition_shared": shared, "created_at": _timestamp(created_at),
-                     "modified_at": _timestamp(modified_at), "merged_into_id": merged_into,
+                     "coalition_shared": shared, "created_at": created_at, "modified_at": modified_at,
+                     "merged_into_id": merged_into,
                      "emails": [], "phones": [], "addresses": [], "links": [], "consents": [], "tags": []}
     for name in ("emails", "phones", "addresses", "links", "tags"):
         for part_row in parts[name]:
@@ -94,8 +89,7 @@ def load_contacts(ids) -> dict:
             parts["consents"]:
         found[pk]["consents"].append({"id": consent_id, "channel": channel, "scope": scope,
                                       "organization_id": organization_id, "status": status, "source": source,
-                                      "text": text, "captured_at": _timestamp(captured_at),
-                                      "recorded_at": _timestamp(recorded_at)})
+                                      "text": text, "captured_at": captured_at, "recorded_at": recorded_at})
     return {wanted[pk]: contact for pk, contact in found.items()}
 
 
@@ -160,26 +154,27 @@ def _custom_fields(value: str) -> dict:
     return {} if value == "{}" else json.loads(value)  # the standard parser: any JSON number as before
 
 
-def _supplied(supplied_by: str, org_id: str) -> bool:
-    return org_id in supplied_by.split(",")
-
-
 def contact_view(contact: dict, org_id: str) -> dict:
     """The contact shape of the API for the organization with id `org_id` (which must be allowed to see it)."""
-    link = next((link for link in contact["links"] if link[1] == org_id), None)
+    link = None
+    for candidate in contact["links"]:
+        if candidate[1] == org_id:
+            link = candidate
+            break
     held = link is not None
     consents = latest_consents(contact["consents"], dict.get) if contact["consents"] else {}
     shared = _shared_channels(consents) if contact["coalition_shared"] else ()
     all_emails, all_phones = "email" in shared, "sms" in shared or "call" in shared
+    # supplied_by: the supplying organizations' ids, comma-separated
     emails = [{"address": address, "primary": primary} for _, address, primary, supplied_by in contact["emails"]
-              if all_emails or (held and _supplied(supplied_by, org_id))]
+              if all_emails or (held and org_id in supplied_by.split(","))]
     phones = [{"number": number, "type": type_, "primary": primary}
               for _, number, type_, primary, supplied_by in contact["phones"]
-              if all_phones or (held and _supplied(supplied_by, org_id))]
+              if all_phones or (held and org_id in supplied_by.split(","))]
     addresses = []
     for _, line1, line2, city, state, postal_code, latitude, longitude, precision, primary, supplied_by in \
             contact["addresses"]:
-        if held and _supplied(supplied_by, org_id):
+        if held and org_id in supplied_by.split(","):
             addresses.append({"line1": line1, "line2": line2, "city": city, "state": state,
                               "postal_code": postal_code, "latitude": latitude, "longitude": longitude,
                               "precision": precision, "primary": primary})
@@ -188,7 +183,8 @@ def contact_view(contact: dict, org_id: str) -> dict:
                               "latitude": None, "longitude": None, "precision": "none", "primary": primary})
     visible_consents = [_consent_view(c) for c in sorted(consents.values(), key=lambda c: (c["channel"], c["scope"]))
                         if _consent_visible(c, org_id, held)] if consents else []
-    tags = sorted(name for _, name, owner in contact["tags"] if owner == org_id or owner is None)
+    tags = [name for _, name, owner in contact["tags"] if owner == org_id or owner is None]
+    tags.sort()
     return {
         "id": contact["id"],
         "given_name": contact["given_name"],
