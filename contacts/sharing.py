@@ -24,13 +24,15 @@ from .consent import latest_consents
 
 # part: (table, key column, the columns read, order within a contact). Every column of a part is one array_agg over
 # the same rows (PostgreSQL sorts a part's rows once for aggregates sharing an ORDER BY), so the arrays line up.
-# uuids and timestamps come as text (no uuid.UUID / datetime objects), timestamps in the API's form (as DRF renders
-# datetimes: '2024-05-01T12:00:00.5Z'); supplied_by as "uuid,uuid".
-_UTC = "replace((%s AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
+# uuids and timestamps come as text (no uuid.UUID / datetime objects), timestamps in the API's form as DRF renders
+# datetimes ('2024-05-01T12:00:00.5Z', from the ISO DateStyle text that psycopg2 itself needs); supplied_by as
+# "uuid,uuid".
+_TIMESTAMP = "replace((%s AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
 _SUPPLIED_BY = "array_to_string(supplied_by, ',')"
 _PARTS = {
-    "contacts": ("contacts_contact", "id", ["id::text", "given_name", "family_name", "language", "coalition_shared",
-                                            _UTC % "created_at", _UTC % "modified_at", "merged_into_id::text"], None),
+    "contacts": ("contacts_contact", "id",
+                 ["id::text", "given_name", "family_name", "language", "coalition_shared", _TIMESTAMP % "created_at",
+                  _TIMESTAMP % "modified_at", "merged_into_id::text"], None),
     "emails": ("contacts_contactemail", "contact_id",
                ["contact_id::text", "address", '"primary"', _SUPPLIED_BY], '"primary" DESC, id'),
     "phones": ("contacts_contactphone", "contact_id",
@@ -42,7 +44,7 @@ _PARTS = {
               ["contact_id::text", "organization_id::text", "external_id", "notes", "custom_fields::text"], None),
     "consents": ("contacts_consent", "contact_id",
                  ["contact_id::text", "id::text", "channel", "scope", "organization_id::text", "status", "source",
-                  "text", _UTC % "captured_at", _UTC % "recorded_at"], None),
+                  "text", _TIMESTAMP % "captured_at", _TIMESTAMP % "recorded_at"], None),
     "tags": ("contacts_tagging g JOIN contacts_tag t ON t.id = g.tag_id", "g.contact_id",
              ["g.contact_id::text", "t.name", "t.organization_id::text"], None),
 }
