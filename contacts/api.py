@@ -16,7 +16,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from api.renderers import FAST_RENDERERS
+from api.renderers import FAST_RENDERERS, released_after_render
 from api.serializers import JobSerializer
 from api.viewsets import ReadOnlyTenantViewSet, TenantViewSet
 from jobs.services import job_enqueue
@@ -305,7 +305,7 @@ class ContactViewSet(TenantViewSet):
         except ValueError:
             raise ValidationError({"cursor": ["cursor and page_size are integers"]})
         events, next_cursor, more = changes.feed_page(self.organization, after, size)
-        return Response({"results": events, "next_cursor": str(next_cursor), "has_more": more})
+        return released_after_render(Response({"results": events, "next_cursor": str(next_cursor), "has_more": more}))
 
     @extend_schema(request=ConsentInput, responses={200: dict, 201: dict})
     @action(detail=True, methods=["get", "post"], url_path="consents")

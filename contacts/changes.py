@@ -13,7 +13,8 @@ a contact the reader may no longer see (its link deleted, consent to share withd
 `deleted` (or `merged` with the survivor's id) with no data, so a follower ends with what a full listing shows.
 """
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models.functions import Cast
 
 from .models import Contact, ContactChange
 from .pgcopy import build, copy_insert
@@ -118,33 +119,42 @@ MAX_PAGE = 1000
 
 def feed_page(organization, after: int = 0, limit: int = 500) -> tuple[list[dict], int, bool]:
     """(events, next cursor, more) for `organization`, after the change `after`."""
-    from .sharing import render_contacts
+    from .sharing import gc_paused, render_contacts
 
     limit = max(1, min(MAX_PAGE, limit))
-    rows = list(ContactChange.objects.filter(coalition_id=organization.coalition_id, seq__gt=after)
-                .filter(Q(organization__isnull=True) | Q(organization=organization))
-                .order_by("seq").values_list("seq", "contact_id", "kind", "details")[:limit + 1])
-    more = len(rows) > limit
+    changes = (ContactChange.objects.filter(coalition_id=organization.coalition_id, seq__gt=after)
+               .filter(Q(organization__isnull=True) | Q(organization=organization)).order_by("seq"))
+    # The page's end first: bounded by constants, the page query below is planned for ~`limit` rows, so it probes
+    # visible_to per row by primary key (planned for all the changes after the cursor, it would hash every visible
+    # contact of the coalition: O(coalition) per page).
+    end = list(changes.values_list("seq", flat=True)[limit:limit + 1])
+    if end:
+        changes = changes.filter(seq__lt=end[0])
+    visible = Contact.objects.visible_to(organization).filter(pk=OuterRef("contact_id"))
+    rows = list(changes.annotate(contact_key=Cast("contact_id", CharField()), visible=Exists(visible),
+                                 unshared=ExpressionWrapper(Q(details__unshared=True), output_field=BooleanField()))
+                .values_list("seq", "contact_key", "kind", "visible", "unshared")[:limit + 1])
+    more = bool(end) or len(rows) > limit
     rows = rows[:limit]
-    ids = {row[1] for row in rows}
-    visible = render_contacts(organization, Contact.objects.visible_to(organization).filter(pk__in=ids)
-                              .values_list("pk", flat=True))
-    survivors = {}
-    merged_ids = [row[1] for row in rows if row[2] == "merged" and row[1] not in visible]
-    if merged_ids:
-        survivors = dict(Contact.objects.filter(pk__in=merged_ids).values_list("pk", "merged_into_id"))
-        reachable = set(Contact.objects.visible_to(organization).filter(
-            pk__in=[s for s in survivors.values() if s]).values_list("pk", flat=True))
-        survivors = {k: v for k, v in survivors.items() if v in reachable}
-    events = []
-    for seq, contact_id, kind, details in rows:
-        if contact_id in visible:
-            events.append({"seq": seq, "kind": "updated" if kind in ("deleted", "merged") else kind,
-                           "id": contact_id, "contact": visible[contact_id]})
-        elif kind == "merged" and contact_id in survivors:
-            events.append({"seq": seq, "kind": "merged", "id": contact_id, "merged_into": survivors[contact_id],
-                           "contact": None})
-        elif kind in ("deleted", "merged") or details.get("unshared"):
-            events.append({"seq": seq, "kind": "deleted", "id": contact_id, "contact": None})
+    with gc_paused():
+        views = render_contacts(organization, [row[1] for row in rows if row[3]])
+        survivors = {}
+        merged_ids = [row[1] for row in rows if row[2] == "merged" and row[1] not in views]
+        if merged_ids:
+            survivors = dict(Contact.objects.filter(pk__in=merged_ids).values_list("pk", "merged_into_id"))
+            reachable = set(Contact.objects.visible_to(organization).filter(
+                pk__in=[s for s in survivors.values() if s]).values_list("pk", flat=True))
+            survivors = {str(k): v for k, v in survivors.items() if v in reachable}
+        events = []
+        for seq, contact_id, kind, _, unshared in rows:
+            view = views.get(contact_id)
+            if view is not None:
+                events.append({"seq": seq, "kind": "updated" if kind in ("deleted", "merged") else kind,
+                               "id": contact_id, "contact": view})
+            elif kind == "merged" and contact_id in survivors:
+                events.append({"seq": seq, "kind": "merged", "id": contact_id, "merged_into": survivors[contact_id],
+                               "contact": None})
+            elif kind in ("deleted", "merged") or unshared:
+                events.append({"seq": seq, "kind": "deleted", "id": contact_id, "contact": None})
     next_cursor = rows[-1][0] if rows else after
     return events, next_cursor, more

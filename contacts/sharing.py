@@ -10,71 +10,89 @@
   -> `contact_view`.
 
 Rendering is set-based: one SQL statement reads a page of contacts with their emails, phones, addresses, links,
-consents and tags aggregated as JSON (no model instances), so a page of 1,000 contacts is one round trip.
+consents and tags as plain column arrays (no model instances, no JSON built by PostgreSQL), so a page of 1,000
+contacts is one round trip and one snapshot.
 """
 import gc
+import json
 import threading
 from contextlib import contextmanager
-from uuid import UUID
 
 from django.db import connection
 
 from .consent import latest_consents
 
-_PARTS_SQL = """
-SELECT coalesce(json_agg(json_build_object(
-  'id', c.id, 'given_name', c.given_name, 'family_name', c.family_name, 'language', c.language,
-  'coalition_shared', c.coalition_shared, 'created_at', c.created_at, 'modified_at', c.modified_at,
-  'merged_into_id', c.merged_into_id,
-  'emails', (SELECT coalesce(json_agg(json_build_object('address', e.address, 'primary', e."primary",
-                                              'supplied_by', e.supplied_by) ORDER BY e."primary" DESC, e.id), '[]')
-     FROM contacts_contactemail e WHERE e.contact_id = c.id),
-  'phones', (SELECT coalesce(json_agg(json_build_object('number', p.number, 'type', p.type, 'primary', p."primary",
-                                              'supplied_by', p.supplied_by) ORDER BY p."primary" DESC, p.id), '[]')
-     FROM contacts_contactphone p WHERE p.contact_id = c.id),
-  'addresses', (SELECT coalesce(json_agg(json_build_object('line1', a.line1, 'line2', a.line2, 'city', a.city, 'state', a.state,
-                                              'postal_code', a.postal_code, 'latitude', a.latitude,
-                                              'longitude', a.longitude, 'precision', a.precision,
-                                              'primary', a."primary", 'supplied_by', a.supplied_by)
-                            ORDER BY a."primary" DESC, a.id), '[]')
-     FROM contacts_contactaddress a WHERE a.contact_id = c.id),
-  'links', (SELECT coalesce(json_agg(json_build_object('organization_id', l.organization_id, 'external_id', l.external_id,
-                                              'notes', l.notes, 'custom_fields', l.custom_fields)), '[]')
-     FROM contacts_organizationcontact l WHERE l.contact_id = c.id),
-  'consents', (SELECT coalesce(json_agg(json_build_object('id', k.id, 'channel', k.channel, 'scope', k.scope,
-                                              'organization_id', k.organization_id, 'status', k.status,
-                                              'source', k.source, 'text', k.text, 'captured_at', k.captured_at,
-                                              'recorded_at', k.recorded_at)), '[]')
-     FROM contacts_consent k WHERE k.contact_id = c.id),
-  'tags', (SELECT coalesce(json_agg(json_build_array(t.name, t.organization_id)), '[]')
-     FROM contacts_tagging g JOIN contacts_tag t ON t.id = g.tag_id WHERE g.contact_id = c.id)
-)), '[]')
-FROM contacts_contact c WHERE c.id = ANY(%s::uuid[])
-"""
+# part: (table, key column, the columns read, order within a contact). Every column of a part is one array_agg over
+# the same rows (PostgreSQL sorts a part's rows once for aggregates sharing an ORDER BY), so the arrays line up.
+# uuids and timestamps come as text (no uuid.UUID / datetime objects), timestamps in the API's form as DRF renders
+# datetimes ('2024-05-01T12:00:00.5Z', from the ISO DateStyle text that psycopg2 itself needs); supplied_by as
+# "uuid,uuid".
+_TIMESTAMP = "replace((%s AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
+_SUPPLIED_BY = "array_to_string(supplied_by, ',')"
+_PARTS = {
+    "contacts": ("contacts_contact", "id",
+                 ["id::text", "given_name", "family_name", "language", "coalition_shared", _TIMESTAMP % "created_at",
+                  _TIMESTAMP % "modified_at", "merged_into_id::text"], None),
+    "emails": ("contacts_contactemail", "contact_id",
+               ["contact_id::text", "address", '"primary"', _SUPPLIED_BY], '"primary" DESC, id'),
+    "phones": ("contacts_contactphone", "contact_id",
+               ["contact_id::text", "number", "type", '"primary"', _SUPPLIED_BY], '"primary" DESC, id'),
+    "addresses": ("contacts_contactaddress", "contact_id",
+                  ["contact_id::text", "line1", "line2", "city", "state", "postal_code", "latitude", "longitude",
+                   "precision", '"primary"', _SUPPLIED_BY], '"primary" DESC, id'),
+    "links": ("contacts_organizationcontact", "contact_id",
+              ["contact_id::text", "organization_id::text", "external_id", "notes", "custom_fields::text"], None),
+    "consents": ("contacts_consent", "contact_id",
+                 ["contact_id::text", "id::text", "channel", "scope", "organization_id::text", "status", "source",
+                  "text", _TIMESTAMP % "captured_at", _TIMESTAMP % "recorded_at"], None),
+    "tags": ("contacts_tagging g JOIN contacts_tag t ON t.id = g.tag_id", "g.contact_id",
+             ["g.contact_id::text", "t.name", "t.organization_id::text"], None),
+}
 
 
-def _timestamp(value: str) -> str:
-    """PostgreSQL's JSON timestamps in the API's form (UTC with Z, like the contact's own timestamps)."""
-    return value[:-6] + "Z" if value and value.endswith("+00:00") else value
+def _part_sql(name, table, key, columns, order) -> str:
+    order_by = f" ORDER BY {order}" if order else ""
+    arrays = ", ".join(f"array_agg({column}{order_by})" for column in columns)
+    return f"CROSS JOIN LATERAL (SELECT {arrays} FROM {table} WHERE {key} = ANY(page.ids)) AS {name}"
+
+
+# The ids go in once, as one string, behind a MATERIALIZED CTE: the planner does not estimate 1,000 constants
+# per part, and every part reads the same snapshot.
+_PAGE_SQL = ("WITH page AS MATERIALIZED (SELECT string_to_array(%s, ',')::uuid[] AS ids) SELECT "
+             + ", ".join(f"{name}.*" for name in _PARTS) + " FROM page "
+             + " ".join(_part_sql(name, *part) for name, part in _PARTS.items()))
 
 
 def load_contacts(ids) -> dict:
-    """{contact id: contact dict with its parts} for these contacts."""
-    ids = [str(i) for i in dict.fromkeys(ids)]
-    if not ids:
+    """{id: contact} for these contacts, keyed by the ids as given (UUIDs, or their canonical strings). A contact
+    is a dict of its own columns; its emails, phones, addresses, links and tags are its rows of those parts as
+    read, tuples in the column order of _PARTS (the contact id first), so rendering builds only the dicts it
+    returns; consents are dicts (contacts.consent.latest_consents reads them)."""
+    wanted = {str(i): i for i in ids}
+    if not wanted:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_PARTS_SQL, [ids])
-        contacts = cursor.fetchone()[0]  # one JSON document for the page: one parse
+    with connection.cursor() as cursor:  # sorted: PostgreSQL sorts each part's array of keys (~15% less work)
+        cursor.execute(_PAGE_SQL, [",".join(sorted(wanted))])
+        row = cursor.fetchone()
+    parts, start = {}, 0
+    for name, (_, _, columns, _) in _PARTS.items():  # zip each part's column arrays back into rows
+        parts[name] = zip(*row[start:start + len(columns)]) if row[start] is not None else ()  # NULL: no rows
+        start += len(columns)
     found = {}
-    for contact in contacts:
-        for name in ("created_at", "modified_at"):
-            contact[name] = _timestamp(contact[name])
-        for consent in contact["consents"]:
-            consent["captured_at"] = _timestamp(consent["captured_at"])
-            consent["recorded_at"] = _timestamp(consent["recorded_at"])
-        found[UUID(contact["id"])] = contact
-    return found
+    for pk, given_name, family_name, language, shared, created_at, modified_at, merged_into in parts["contacts"]:
+        found[pk] = {"id": pk, "given_name": given_name, "family_name": family_name, "language": language,
+                     "coalition_shared": shared, "created_at": created_at, "modified_at": modified_at,
+                     "merged_into_id": merged_into,
+                     "emails": [], "phones": [], "addresses": [], "links": [], "consents": [], "tags": []}
+    for name in ("emails", "phones", "addresses", "links", "tags"):
+        for part_row in parts[name]:
+            found[part_row[0]][name].append(part_row)
+    for pk, consent_id, channel, scope, organization_id, status, source, text, captured_at, recorded_at in \
+            parts["consents"]:
+        found[pk]["consents"].append({"id": consent_id, "channel": channel, "scope": scope,
+                                      "organization_id": organization_id, "status": status, "source": source,
+                                      "text": text, "captured_at": captured_at, "recorded_at": recorded_at})
+    return {wanted[pk]: contact for pk, contact in found.items()}
 
 
 _gc_lock = threading.Lock()
@@ -103,8 +121,9 @@ def gc_paused():
 
 def render_contacts(organization, ids) -> dict:
     """{id: contact_view} for the contacts with these ids (the caller checked the organization may see them)."""
+    org_id = str(organization.pk)
     with gc_paused():
-        return {pk: contact_view(contact, organization) for pk, contact in load_contacts(ids).items()}
+        return {pk: contact_view(contact, org_id) for pk, contact in load_contacts(ids).items()}
 
 
 def _shared_channels(consents) -> set[str]:
@@ -124,7 +143,7 @@ def consents_view(contact_id, organization) -> dict:
     """The consent history and current state an organization may see (coalition scope, and its own)."""
     contact = load_contacts([contact_id])[contact_id]
     org_id = str(organization.pk)
-    held = any(link["organization_id"] == org_id for link in contact["links"])
+    held = any(organization_id == org_id for _, organization_id, *_ in contact["links"])
     history = sorted((c for c in contact["consents"] if _consent_visible(c, org_id, held)),
                      key=lambda c: (c["captured_at"], c["recorded_at"]))
     current = [c for c in latest_consents(contact["consents"], dict.get).values()
@@ -133,33 +152,41 @@ def consents_view(contact_id, organization) -> dict:
             "history": [{**_consent_view(c), "id": c["id"], "recorded_at": c["recorded_at"]} for c in history]}
 
 
-def contact_view(contact: dict, organization) -> dict:
-    """The contact shape of the API for `organization` (which must be allowed to see the contact)."""
-    org_id = str(organization.pk)
-    link = next((link for link in contact["links"] if link["organization_id"] == org_id), None)
-    consents = latest_consents(contact["consents"], dict.get)
-    shared = _shared_channels(consents) if contact["coalition_shared"] else set()
+def _custom_fields(value: str) -> dict:
+    return {} if value == "{}" else json.loads(value)  # the standard parser: any JSON number as before
 
-    def mine(value):
-        return link is not None and org_id in value["supplied_by"]
 
-    emails = [{"address": e["address"], "primary": e["primary"]} for e in contact["emails"]
-              if mine(e) or "email" in shared]
-    phones = [{"number": p["number"], "type": p["type"], "primary": p["primary"]} for p in contact["phones"]
-              if mine(p) or shared & {"sms", "call"}]
+def contact_view(contact: dict, org_id: str) -> dict:
+    """The contact shape of the API for the organization with id `org_id` (which must be allowed to see it)."""
+    link = None
+    for candidate in contact["links"]:
+        if candidate[1] == org_id:
+            link = candidate
+            break
+    held = link is not None
+    consents = latest_consents(contact["consents"], dict.get) if contact["consents"] else {}
+    shared = _shared_channels(consents) if contact["coalition_shared"] else ()
+    all_emails, all_phones = "email" in shared, "sms" in shared or "call" in shared
+    # supplied_by: the supplying organizations' ids, comma-separated
+    emails = [{"address": address, "primary": primary} for _, address, primary, supplied_by in contact["emails"]
+              if all_emails or (held and org_id in supplied_by.split(","))]
+    phones = [{"number": number, "type": type_, "primary": primary}
+              for _, number, type_, primary, supplied_by in contact["phones"]
+              if all_phones or (held and org_id in supplied_by.split(","))]
     addresses = []
-    for a in contact["addresses"]:
-        if mine(a):
-            addresses.append({"line1": a["line1"], "line2": a["line2"], "city": a["city"], "state": a["state"],
-                              "postal_code": a["postal_code"], "latitude": a["latitude"],
-                              "longitude": a["longitude"], "precision": a["precision"], "primary": a["primary"]})
+    for _, line1, line2, city, state, postal_code, latitude, longitude, precision, primary, supplied_by in \
+            contact["addresses"]:
+        if held and org_id in supplied_by.split(","):
+            addresses.append({"line1": line1, "line2": line2, "city": city, "state": state,
+                              "postal_code": postal_code, "latitude": latitude, "longitude": longitude,
+                              "precision": precision, "primary": primary})
         elif contact["coalition_shared"]:
-            addresses.append({"line1": "", "line2": "", "city": a["city"], "state": a["state"],
-                              "postal_code": a["postal_code"], "latitude": None, "longitude": None,
-                              "precision": "none", "primary": a["primary"]})
+            addresses.append({"line1": "", "line2": "", "city": city, "state": state, "postal_code": postal_code,
+                              "latitude": None, "longitude": None, "precision": "none", "primary": primary})
     visible_consents = [_consent_view(c) for c in sorted(consents.values(), key=lambda c: (c["channel"], c["scope"]))
-                        if _consent_visible(c, org_id, link is not None)]
-    tags = sorted(name for name, owner in contact["tags"] if owner == org_id or owner is None)
+                        if _consent_visible(c, org_id, held)] if consents else []
+    tags = [name for _, name, owner in contact["tags"] if owner == org_id or owner is None]
+    tags.sort()
     return {
         "id": contact["id"],
         "given_name": contact["given_name"],
@@ -168,12 +195,12 @@ def contact_view(contact: dict, organization) -> dict:
         "emails": emails,
         "phones": phones,
         "addresses": addresses,
-        "external_id": link["external_id"] if link else None,
+        "external_id": link[2] if held else None,
         "tags": tags,
-        "custom_fields": link["custom_fields"] if link else {},
-        "notes": link["notes"] if link else "",
+        "custom_fields": _custom_fields(link[4]) if held else {},
+        "notes": link[3] if held else "",
         "consents": visible_consents,
-        "held": link is not None,
+        "held": held,
         "created_at": contact["created_at"],
         "modified_at": contact["modified_at"],
         "merged_into": contact["merged_into_id"],

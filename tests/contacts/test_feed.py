@@ -103,4 +103,30 @@ def test_feed_cursor_and_bad_input(client_a):
     assert [e["kind"] for e in first["results"]] == ["created", "created"] and first["has_more"]
     rest = client_a.get(f"{URL}changes/", {"cursor": first["next_cursor"]}).json()
     assert len(rest["results"]) == 3 and not rest["has_more"]
+    exact = client_a.get(f"{URL}changes/", {"page_size": 5}).json()  # a page ending on the last change
+    assert len(exact["results"]) == 5 and not exact["has_more"] and exact["next_cursor"] == rest["next_cursor"]
     assert client_a.get(f"{URL}changes/", {"cursor": "abc"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_feed_response_keeps_only_its_bytes(client_a):
+    """The page's data is dropped once rendered (api.renderers.released_after_render), not left to the cyclic GC."""
+    client_a.post(f"{URL}bulk/", {"records": [{"given_name": "G", "external_id": "g1"}]}, format="json")
+    response = client_a.get(f"{URL}changes/")
+    assert response.json()["results"][0]["contact"]["given_name"] == "G"
+    assert response.data is None
+
+
+@pytest.mark.django_db
+def test_feed_renders_a_holders_values_as_stored(client_a):
+    """Custom fields keep any JSON number (read with the standard parser, not orjson's 64-bit one); timestamps are
+    the ones every other contact response shows."""
+    fields = {"big": 2 ** 70, "f": 1.5, "nested": [{"a": None}], "text": "line\u2028sep"}
+    created = client_a.post(URL, {"given_name": "Cf", "custom_fields": fields,
+                                  "addresses": [{"line1": "1 Main St", "city": "Hartford", "state": "CT",
+                                                 "postal_code": "06106", "latitude": 41.75, "longitude": -72.7}]},
+                            format="json").json()["contact"]
+    event = client_a.get(f"{URL}changes/").json()["results"][-1]
+    assert event["contact"] == created == client_a.get(f"{URL}{created['id']}/").json()
+    assert event["contact"]["custom_fields"] == fields and event["contact"]["created_at"].endswith("Z")
+    assert event["contact"]["addresses"][0]["latitude"] == 41.75
