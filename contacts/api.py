@@ -27,7 +27,7 @@ from .consent import consent_record
 from .inputs import ConsentInput, PersonInput, validate_people
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactMerge, ContactPhone, PossibleDuplicate,
                      Tag, Tagging)
-from .sharing import consents_view, render_contacts
+from .sharing import consents_view, gc_paused, render_contacts
 
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 MAX_BULK = 1000
@@ -267,28 +267,29 @@ class ContactViewSet(TenantViewSet):
         """Upsert up to 1,000 records: `{"records": [contact, ...]}` (or a bare list). Each record gets a result
         `{index, status: created|updated|unchanged|error, id, match, errors}`; good records are stored even when
         others fail, and a failed record leaves nothing behind."""
-        records = request.data.get("records") if isinstance(request.data, dict) else request.data
-        if not isinstance(records, list):
-            raise ValidationError({"records": ["a list of contacts is required"]})
-        if len(records) > MAX_BULK:
-            raise ValidationError({"records": [f"at most {MAX_BULK} records per request (got {len(records)})"]})
-        people, errors = validate_people(records, prefix="records")
-        good = sorted(people)
-        outcomes = services.batch_upsert(organization=self.organization, people=[people[i] for i in good],
-                                         source="api", actor=self.actor)
-        results = [None] * len(records)
-        for index, message in errors.items():
-            results[index] = {"index": index, "status": "error", "id": None, "errors": message}
-        for index, outcome in zip(good, outcomes):
-            if isinstance(outcome, DomainError):
-                results[index] = {"index": index, "status": "error", "id": None, "code": outcome.code,
-                                  "errors": {f"records[{index}].{k}": v for k, v in outcome.fields.items()}
-                                  or {f"records[{index}]": [outcome.message]}}
-                continue
-            status_ = "created" if outcome.new_to_caller else outcome.outcome
-            results[index] = {"index": index, "status": status_, "id": str(outcome.contact.pk),
-                              "match": None if outcome.new_to_caller else outcome.rule,
-                              "warnings": outcome.warnings}
+        with gc_paused():  # a page is many small acyclic objects: no full collections while it is built
+            records = request.data.get("records") if isinstance(request.data, dict) else request.data
+            if not isinstance(records, list):
+                raise ValidationError({"records": ["a list of contacts is required"]})
+            if len(records) > MAX_BULK:
+                raise ValidationError({"records": [f"at most {MAX_BULK} records per request (got {len(records)})"]})
+            people, errors = validate_people(records, prefix="records")
+            good = sorted(people)
+            outcomes = services.batch_upsert(organization=self.organization, people=[people[i] for i in good],
+                                             source="api", actor=self.actor)
+            results = [None] * len(records)
+            for index, message in errors.items():
+                results[index] = {"index": index, "status": "error", "id": None, "errors": message}
+            for index, outcome in zip(good, outcomes):
+                if isinstance(outcome, DomainError):
+                    results[index] = {"index": index, "status": "error", "id": None, "code": outcome.code,
+                                      "errors": {f"records[{index}].{k}": v for k, v in outcome.fields.items()}
+                                      or {f"records[{index}]": [outcome.message]}}
+                    continue
+                status_ = "created" if outcome.new_to_caller else outcome.outcome
+                results[index] = {"index": index, "status": status_, "id": str(outcome.contact.pk),
+                                  "match": None if outcome.new_to_caller else outcome.rule,
+                                  "warnings": outcome.warnings}
         summary = {}
         for row in results:
             summary[row["status"]] = summary.get(row["status"], 0) + 1
