@@ -4,6 +4,7 @@ auto-increment keys are left to the database."""
 import io
 import json
 from datetime import date, datetime
+from operator import attrgetter
 from uuid import UUID
 
 from django.db import connection
@@ -59,17 +60,53 @@ def _converter(field):
     return _plain
 
 
+def _column(values: list, convert) -> list[str]:
+    """The COPY text of one column's values. Text columns of str values are escaped in one pass (the values
+    joined by NUL, which PostgreSQL text cannot hold, so splitting gives them back one by one); other columns
+    convert each distinct object once (a batch shares its timestamp, organization and coalition ids, and bools):
+    every value is alive while this runs, so equal ids are the same object."""
+    if convert is _text:
+        try:
+            parts = "\0".join(values).translate(_ESCAPES).split("\0")
+            if len(parts) == len(values):
+                return parts
+        except TypeError:  # a None (or another non-str) among them
+            pass
+    elif convert is _array:  # a list per row, of shared objects (an organization's id): key by its items' ids
+        keys = [None if value is None else tuple(map(id, value)) for value in values]
+        texts = {key: convert(value) for key, value in zip(keys, values)}
+        return list(map(texts.__getitem__, keys))
+    ids = list(map(id, values))
+    texts = {key: convert(value) for key, value in dict(zip(ids, values)).items()}
+    return list(map(texts.__getitem__, ids))
+
+
+_COPY_PLANS = {}
+
+
+def _copy_plan(model) -> tuple[str, list]:
+    """(COPY statement, [(attname, converter)]) of a model: every concrete column but an auto-increment key."""
+    if model not in _COPY_PLANS:
+        fields = [f for f in model._meta.concrete_fields
+                  if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))]
+        quote = connection.ops.quote_name
+        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+        _COPY_PLANS[model] = sql, [(f.attname, _converter(f)) for f in fields]
+    return _COPY_PLANS[model]
+
+
+def copy_text(model, objects: list) -> str:
+    """The COPY FROM STDIN text of these instances: built column by column, then one line per instance."""
+    columns = [_column(list(map(attrgetter(name), objects)), convert) for name, convert in _copy_plan(model)[1]]
+    return "\n".join(map("\t".join, zip(*columns))) + "\n"
+
+
 def copy_insert(model, objects) -> None:
     if not objects:
         return
-    fields = [f for f in model._meta.concrete_fields
-              if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))]
-    plan = [(f.attname, _converter(f)) for f in fields]
-    lines = ["\t".join([convert(getattr(obj, name)) for name, convert in plan]) for obj in objects]
-    buffer = io.StringIO("\n".join(lines) + "\n")
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    buffer = io.StringIO(copy_text(model, objects))
     with connection.cursor() as cursor, connection.wrap_database_errors:  # Django's IntegrityError / DataError
-        cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buffer)
+        cursor.copy_expert(_copy_plan(model)[0], buffer)
 
 
 def update_rows(model, objects, fields: list[str]) -> None:
@@ -96,13 +133,23 @@ _PLANS = {}
 
 
 def _plan(model):
-    """(name, attname, the related model's key attname or None, field) per field; None when the model has
-    fields __init__ treats specially (non-concrete ones): then `build` is plain construction."""
+    """(constant defaults {attname: value}, [(attname, default factory)], {name or attname: (attname, the
+    related model's key attname or None)}); None when the model has fields __init__ treats specially
+    (non-concrete ones): then `build` is plain construction."""
     if model not in _PLANS:
         meta = model._meta
-        plain = len(meta.fields) == len(meta.concrete_fields)
-        _PLANS[model] = [(f.name, f.attname, f.target_field.attname if f.is_relation else None, f)
-                         for f in meta.concrete_fields] if plain else None
+        plan = None
+        if len(meta.fields) == len(meta.concrete_fields):
+            constants, factories, names = {}, [], {}
+            for f in meta.concrete_fields:
+                if f.has_default() and callable(f.default):
+                    factories.append((f.attname, f.get_default))
+                else:
+                    constants[f.attname] = f.get_default()
+                names[f.attname] = (f.attname, None)
+                names[f.name] = (f.attname, f.target_field.attname if f.is_relation else None)
+            plan = constants, factories, names
+        _PLANS[model] = plan
     return _PLANS[model]
 
 
@@ -113,20 +160,21 @@ def build(model, **values):
     plan = _plan(model)
     if plan is None:
         return model(**values)
+    constants, factories, names = plan
     obj = model.__new__(model)
     state = obj._state = ModelState()
     data = obj.__dict__
-    for name, attname, target, field in plan:
-        if target and name in values:
-            related = values.pop(name)
-            data[attname] = None if related is None else getattr(related, target)
-            state.fields_cache[name] = related
-        elif attname in values:
-            data[attname] = values.pop(attname)
-        elif name in values:
-            data[attname] = values.pop(name)
+    data.update(constants)
+    for name, value in values.items():
+        if name not in names:
+            raise TypeError(f"{model.__name__} has no field {name}")
+        attname, target = names[name]
+        if target is None:
+            data[attname] = value
         else:
-            data[attname] = field.get_default()
-    if values:
-        raise TypeError(f"{model.__name__} has no field(s) {', '.join(values)}")
+            data[attname] = None if value is None else getattr(value, target)
+            state.fields_cache[name] = value
+    for attname, factory in factories:
+        if attname not in data:
+            data[attname] = factory()
     return obj

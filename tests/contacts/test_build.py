@@ -1,4 +1,5 @@
-"""contacts.pgcopy.build makes the same instance as the model's constructor (the bulk writer's fast path)."""
+"""contacts.pgcopy: build makes the same instance as the model's constructor, and copy_insert's column-wise COPY
+text is the one its converters give value by value (the bulk writer's fast paths)."""
 import uuid
 
 import pytest
@@ -6,7 +7,8 @@ from django.utils import timezone
 
 from contacts.models import (Contact, ContactAddress, ContactChange, ContactEmail, ContactPhone, OrganizationContact,
                              Tag, Tagging)
-from contacts.pgcopy import build
+from contacts import pgcopy
+from contacts.pgcopy import build, copy_insert, copy_text
 
 
 def _same(model, **values):
@@ -42,3 +44,46 @@ def test_build_matches_the_constructor(org_a):
           organization=None, details={})
     with pytest.raises(TypeError):
         build(Contact, nonsense=1)
+
+
+def _row_by_row(model, objects):
+    plan = pgcopy._copy_plan(model)[1]
+    return "".join("\t".join(convert(getattr(obj, name)) for name, convert in plan) + "\n" for obj in objects)
+
+
+ODD_TEXT = ["plain", "", "tab\there", "new\nline", "cr\rx", "back\\slash \\N", 'quote "x" \'y\'', "Zoë Nguyễn",
+            "\\t", "{a,b}", "NULL", "\\N"]
+
+
+@pytest.mark.django_db
+def test_copy_text_is_the_converters_value_by_value(org_a, org_b):
+    now = timezone.now()
+    contacts = [build(Contact, id=uuid.uuid4(), coalition_id=org_a.coalition_id, given_name=text, family_name=text[::-1],
+                      created_at=now, modified_at=timezone.now(), coalition_shared=i % 2 == 0)
+                for i, text in enumerate(ODD_TEXT)]
+    shared = [org_a.pk]
+    addresses = [build(ContactAddress, contact=c, line1=c.given_name, line2=None if i % 3 else "2nd fl",
+                       supplied_by=shared if i % 2 else [org_a.pk, org_b.pk, 'a"b\\c'], latitude=None if i % 4
+                       else 41.5 + i, longitude=-72.25, primary=bool(i % 2), created_at=now)
+                 for i, c in enumerate(contacts)]
+    links = [build(OrganizationContact, organization=org_a, contact=c, external_id=None if i % 2 else c.given_name,
+                   custom_fields={} if i % 3 else {"k\t": [c.given_name, i, None, 0.5]}, notes=c.given_name)
+             for i, c in enumerate(contacts)]
+    for model, objects in ((Contact, contacts), (ContactAddress, addresses), (OrganizationContact, links)):
+        assert copy_text(model, objects) == _row_by_row(model, objects)
+    contacts[3].given_name = "nul\x00inside"  # PostgreSQL refuses it; the text must still be the same
+    contacts[4].family_name = 7
+    assert copy_text(Contact, contacts) == _row_by_row(Contact, contacts)
+
+
+@pytest.mark.django_db
+def test_copy_insert_stores_the_values(org_a):
+    contacts = [build(Contact, id=uuid.uuid4(), coalition_id=org_a.coalition_id, given_name=text, family_name="F")
+                for text in ODD_TEXT]
+    copy_insert(Contact, contacts)
+    copy_insert(OrganizationContact, [build(OrganizationContact, organization=org_a, contact=c, external_id=None,
+                                            custom_fields={"v": c.given_name}) for c in contacts])
+    stored = dict(Contact.objects.filter(links__organization=org_a).values_list("id", "given_name"))
+    assert stored == {c.id: c.given_name for c in contacts}
+    assert sorted(OrganizationContact.objects.values_list("custom_fields", flat=True), key=str) == sorted(
+        [{"v": text} for text in ODD_TEXT], key=str)
