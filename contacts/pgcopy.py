@@ -74,7 +74,7 @@ def _column(values: list, convert) -> list[str]:
             pass
     elif convert is _array:  # a list per row, of shared objects (an organization's id): key by its items' ids
         keys = [None if value is None else tuple(map(id, value)) for value in values]
-        texts = {key: convert(value) for key, value in zip(keys, values)}
+        texts = {key: convert(value) for key, value in dict(zip(keys, values)).items()}
         return list(map(texts.__getitem__, keys))
     ids = list(map(id, values))
     texts = {key: convert(value) for key, value in dict(zip(ids, values)).items()}
