@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from organizations.errors import Conflict, DomainError
@@ -29,7 +28,7 @@ from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
 from .normalize import clearly_different_given_names, name_key, similar_names
-from .pgcopy import build, copy_insert, update_rows
+from .pgcopy import build, copy_insert, select_rows, update_rows
 
 CANDIDATES_PER_KEY = 5
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
@@ -42,6 +41,15 @@ WEAK_MATCH_SQL = """
     JOIN contacts_contactaddress a ON a.contact_id = c.id AND left(a.postal_code, 5) = p.zip
     WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL
     LIMIT 20000"""
+#: the records' external ids (0), emails (1, upper case) and mobile or unknown phones (2) as stored, in row order
+LOOKUP_SQL = """
+    SELECT 0, external_id, contact_id, id FROM contacts_organizationcontact
+    WHERE organization_id = %s AND external_id = ANY(%s::text[])
+    UNION ALL
+    SELECT 1, UPPER(normalized), contact_id, id FROM contacts_contactemail WHERE UPPER(normalized) = ANY(%s::text[])
+    UNION ALL
+    SELECT 2, number, contact_id, id FROM contacts_contactphone WHERE number = ANY(%s::text[]) AND type <> 'landline'
+    ORDER BY 1, 4"""
 
 
 @dataclass
@@ -108,41 +116,36 @@ class BatchUpsert:
         external_ids = {p["external_id"] for p in people if p.get("external_id")}
         emails = {e["normalized"].upper() for p in people for e in p.get("emails", [])}
         phones = {ph["number"] for p in people for ph in p.get("phones", []) if ph["type"] != "landline"}
-        self.by_external_id = dict(OrganizationContact.objects.filter(
-            organization=org, external_id__in=external_ids).values_list("external_id", "contact_id")) \
-            if external_ids else {}
-        self.by_email, self.by_phone = {}, {}
-        if emails:
-            # index-only lookups (no join: other coalitions' rows are dropped when the candidates load)
-            rows = (ContactEmail.objects.annotate(key=Upper("normalized")).filter(key__in=emails)
-                    .order_by("id").values_list("key", "contact_id"))
-            for key, contact_id in rows:
-                self.by_email.setdefault(key, []).append(contact_id)
-        if phones:
-            rows = (ContactPhone.objects.filter(number__in=phones).exclude(type="landline")
-                    .order_by("id").values_list("number", "contact_id"))
-            for number, contact_id in rows:
-                self.by_phone.setdefault(number, []).append(contact_id)
+        self.by_external_id, self.by_email, self.by_phone = {}, {}, {}
+        if external_ids or emails or phones:
+            with connection.cursor() as cursor:
+                cursor.execute(LOOKUP_SQL, [org.pk, list(external_ids), list(emails), list(phones)])
+                for kind, key, contact_id, _ in cursor.fetchall():
+                    if kind == 0:
+                        self.by_external_id[key] = contact_id
+                    else:
+                        (self.by_email if kind == 1 else self.by_phone).setdefault(key, []).append(contact_id)
         ids = set(self.by_external_id.values()) | {t.pk for t in targets if t is not None}
         for found in (*self.by_email.values(), *self.by_phone.values()):
             ids.update(found)
         self.states = {}
-        self._load(ids)
+        self._load(ids, people)
         tag_names = {n.strip() for p in people for n in p.get("tags", []) if n.strip()}
         self.tags = {}  # name -> Tag usable by the organization (its own first, then coalition-wide)
         if tag_names:
-            for tag in Tag.objects.filter(coalition_id=self.coalition_id, name__in=tag_names).filter(
-                    organization__isnull=True).order_by():
-                self.tags[tag.name] = tag
-            for tag in Tag.objects.filter(organization=org, name__in=tag_names).order_by():
+            for tag in select_rows(Tag, "WHERE name = ANY(%s::text[]) AND (organization_id = %s OR (organization_id "
+                                   "IS NULL AND coalition_id = %s)) ORDER BY organization_id IS NOT NULL",
+                                   [list(tag_names), org.pk, self.coalition_id]):
                 self.tags[tag.name] = tag
 
-    def _load(self, ids) -> None:
-        """Load the state of these contacts (following merges to the survivors)."""
+    def _load(self, ids, people: list[dict]) -> None:
+        """Load the state of these contacts (following merges to the survivors): what the people's values are
+        compared with (a table none of them has values for is not read), their links and consents."""
         self.alias = {}  # merged id -> surviving id
         pending = set(ids)
         while pending:
-            contacts = list(Contact.objects.filter(pk__in=pending, coalition_id=self.coalition_id))
+            contacts = select_rows(Contact, "WHERE id = ANY(%s::uuid[]) AND coalition_id = %s",
+                                   [list(pending), self.coalition_id])
             pending = set()
             for contact in contacts:
                 if contact.merged_into_id:
@@ -151,20 +154,31 @@ class BatchUpsert:
                         pending.add(contact.merged_into_id)
                 elif contact.erased_at is None:
                     self.states[contact.pk] = _State(contact)
-        ids = list(self.states)
-        if not ids:
+        if not self.states:
             return
-        for email in ContactEmail.objects.filter(contact_id__in=ids).order_by("id"):
-            self.states[email.contact_id].emails[email.normalized.upper()] = email
-        for phone in ContactPhone.objects.filter(contact_id__in=ids).order_by("id"):
-            self.states[phone.contact_id].phones[phone.number] = phone
-        for address in ContactAddress.objects.filter(contact_id__in=ids).order_by("id"):
-            self.states[address.contact_id].addresses[_address_key(address)] = address
-        for link in OrganizationContact.objects.filter(contact_id__in=ids, organization=self.organization):
+        ids = [list(self.states)]  # the query parameter
+        kinds = {kind for p in people for kind in ("emails", "phones", "addresses", "tags") if p.get(kind)}
+        by_contact = "WHERE contact_id = ANY(%s::uuid[]) ORDER BY id"
+        if "emails" in kinds:
+            for email in select_rows(ContactEmail, by_contact, ids):
+                self.states[email.contact_id].emails[email.normalized.upper()] = email
+        if "phones" in kinds:
+            for phone in select_rows(ContactPhone, by_contact, ids):
+                self.states[phone.contact_id].phones[phone.number] = phone
+        if "addresses" in kinds:
+            for address in select_rows(ContactAddress, by_contact, ids):
+                self.states[address.contact_id].addresses[_address_key(address)] = address
+        for link in select_rows(OrganizationContact, "WHERE contact_id = ANY(%s::uuid[]) AND organization_id = %s",
+                                [*ids, self.organization.pk]):
             self.states[link.contact_id].link = link
-        for contact_id, tag_id in Tagging.objects.filter(contact_id__in=ids).values_list("contact_id", "tag_id"):
-            self.states[contact_id].tag_ids.add(tag_id)
-        for consent in Consent.objects.filter(contact_id__in=ids).order_by("captured_at", "recorded_at"):
+        if "tags" in kinds:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT contact_id, tag_id FROM contacts_tagging WHERE contact_id = ANY(%s::uuid[])",
+                               ids)
+                for contact_id, tag_id in cursor.fetchall():
+                    self.states[contact_id].tag_ids.add(tag_id)
+        for consent in select_rows(Consent, "WHERE contact_id = ANY(%s::uuid[]) ORDER BY captured_at, recorded_at",
+                                   ids):
             _latest(self.states[consent.contact_id].consents, consent)
 
     def _state(self, contact_id) -> _State | None:
