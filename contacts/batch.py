@@ -28,7 +28,7 @@ from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
 from .normalize import clearly_different_given_names, name_key, similar_names
-from .pgcopy import build, copy_insert, select_rows, update_rows
+from .pgcopy import RowWriter, build, select_rows
 
 CANDIDATES_PER_KEY = 5
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
@@ -448,31 +448,30 @@ class BatchUpsert:
     # ---- 3. write ----------------------------------------------------------------------------------------
 
     def _write(self, writes: _Writes, changes: list) -> None:
-        copy_insert(Tag, writes.tags_new)
-        copy_insert(Contact, writes.contacts_new)
+        """One COPY per table of a page; a small batch's rows and updates go in one round trip (RowWriter)."""
+        writer = RowWriter()
+        writer.insert(Tag, writes.tags_new)
+        writer.insert(Contact, writes.contacts_new)
         for contact in writes.contacts_new:  # saved: a caller's later save() must UPDATE, not INSERT
             contact._state.adding, contact._state.db = False, "default"
-        if writes.contacts_dirty:
-            update_rows(Contact, list(writes.contacts_dirty.values()),
-                        ["given_name", "family_name", "language", "given_key", "family_key", "coalition_shared",
-                         "modified_at"])
+        writer.update(Contact, list(writes.contacts_dirty.values()),
+                      ["given_name", "family_name", "language", "given_key", "family_key", "coalition_shared",
+                       "modified_at"])
         for model, rows in writes.values_new.items():
-            copy_insert(model, rows)
+            writer.insert(model, rows)
         for model, rows in writes.values_dirty.items():
-            if rows:
-                update_rows(model, list(rows.values()), ["supplied_by"])
-        copy_insert(OrganizationContact, writes.links_new)
-        if writes.links_dirty:
-            update_rows(OrganizationContact, list(writes.links_dirty.values()),
-                        ["external_id", "custom_fields", "notes", "modified_at"])
-        copy_insert(Tagging, writes.taggings_new)
-        copy_insert(Consent, writes.consents_new)
-        copy_insert(AuditEvent, writes.audits)
+            writer.update(model, list(rows.values()), ["supplied_by"])
+        writer.insert(OrganizationContact, writes.links_new)
+        writer.update(OrganizationContact, list(writes.links_dirty.values()),
+                      ["external_id", "custom_fields", "notes", "modified_at"])
+        writer.insert(Tagging, writes.taggings_new)
+        writer.insert(Consent, writes.consents_new)
+        writer.insert(AuditEvent, writes.audits)
         if writes.duplicates:
-            self._write_duplicates(writes.duplicates)
-        write_changes(changes, self.subscribers)
+            self._write_duplicates(writes.duplicates, writer)
+        write_changes(changes, self.subscribers, writer)
 
-    def _write_duplicates(self, duplicates: dict) -> None:
+    def _write_duplicates(self, duplicates: dict, writer: RowWriter) -> None:
         existing = {}
         firsts = {a for a, _ in duplicates}
         for row in PossibleDuplicate.objects.filter(contact_id__in=firsts):
@@ -488,9 +487,8 @@ class BatchUpsert:
                 duplicate.pk = row.pk
             else:
                 duplicate.pk = row.pk
-        copy_insert(PossibleDuplicate, new)
-        if dirty:
-            PossibleDuplicate.objects.bulk_update(dirty, ["reasons"])
+        writer.insert(PossibleDuplicate, new)
+        writer.update(PossibleDuplicate, dirty, ["reasons"])
 
     # ---- the whole batch ---------------------------------------------------------------------------------
 

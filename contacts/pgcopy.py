@@ -4,6 +4,7 @@ value, defaults are applied when they are constructed; auto-increment keys are l
 with one statement, build instances cheaply, and load them with plain SQL (`select_rows`)."""
 import io
 import json
+import re
 from datetime import date, datetime
 from operator import attrgetter
 from uuid import UUID
@@ -85,21 +86,26 @@ def _column(values: list, convert) -> list[str]:
 _COPY_PLANS = {}
 
 
-def _copy_plan(model) -> tuple[str, list]:
-    """(COPY statement, [(attname, converter)]) of a model: every concrete column but an auto-increment key."""
+def _copy_plan(model) -> tuple[str, str, list]:
+    """(COPY statement, INSERT ... VALUES head, [(attname, converter)]) of a model: every concrete column but an
+    auto-increment key."""
     if model not in _COPY_PLANS:
         fields = [f for f in model._meta.concrete_fields
                   if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))]
         quote = connection.ops.quote_name
-        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-        _COPY_PLANS[model] = sql, [(f.attname, _converter(f)) for f in fields]
+        target = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        _COPY_PLANS[model] = (f"COPY {target} FROM STDIN", f"INSERT INTO {target} VALUES ",
+                              [(f.attname, _converter(f)) for f in fields])
     return _COPY_PLANS[model]
+
+
+def _copy_columns(model, objects: list) -> list[list[str]]:
+    return [_column(list(map(attrgetter(name), objects)), convert) for name, convert in _copy_plan(model)[2]]
 
 
 def copy_text(model, objects: list) -> str:
     """The COPY FROM STDIN text of these instances: built column by column, then one line per instance."""
-    columns = [_column(list(map(attrgetter(name), objects)), convert) for name, convert in _copy_plan(model)[1]]
-    return "\n".join(map("\t".join, zip(*columns))) + "\n"
+    return "\n".join(map("\t".join, zip(*_copy_columns(model, objects)))) + "\n"
 
 
 def copy_insert(model, objects) -> None:
@@ -110,24 +116,76 @@ def copy_insert(model, objects) -> None:
         cursor.copy_expert(_copy_plan(model)[0], buffer)
 
 
-def update_rows(model, objects, fields: list[str]) -> None:
-    """UPDATE many rows in one statement (UPDATE ... FROM (VALUES ...)), unlike bulk_update's CASE per field."""
-    from psycopg2.extras import execute_values
+_UNESCAPE = re.compile(r"\\([\\tnr])")
+_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 
-    if not objects:
-        return
+
+def _uncopied(field: str):
+    """The value a COPY text field stands for: None for \\N, else the text with COPY's escapes undone."""
+    if field == "\\N":
+        return None
+    return _UNESCAPE.sub(lambda m: _UNESCAPED[m[1]], field) if "\\" in field else field
+
+
+def insert_sql(cursor, model, objects: list) -> str | None:
+    """INSERT ... VALUES of these instances, each value the very text COPY would read (PostgreSQL reads both
+    with the column type's input function, so the rows are the same); None when a value holds a NUL, which
+    only COPY reports as PostgreSQL does (a DataError)."""
+    head, plan = _copy_plan(model)[1:]
+    row = "(" + ", ".join(["%s"] * len(plan)) + ")"
+    try:
+        return head + ", ".join(cursor.mogrify(row, [_uncopied(field) for field in fields]).decode()
+                                for fields in zip(*_copy_columns(model, objects)))
+    except ValueError:  # psycopg2: "A string literal cannot contain NUL (0x00) characters."
+        return None
+
+
+def update_sql(cursor, model, objects, fields: list[str]) -> str:
+    """UPDATE many rows in one statement (UPDATE ... FROM (VALUES ...)), unlike bulk_update's CASE per field."""
     pk = model._meta.pk
     columns = [pk] + [model._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
     cast = [c.rel_db_type(connection) if c.primary_key else c.db_type(connection) for c in columns]
     template = "(" + ", ".join(f"%s::{t}" for t in cast) + ")"
     names = [quote(c.column) for c in columns]
-    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET "
-           + ", ".join(f"{n} = v.{n}" for n in names[1:])
-           + f" FROM (VALUES %s) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
-    rows = [[c.get_db_prep_value(getattr(obj, c.attname), connection) for c in columns] for obj in objects]
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        execute_values(cursor.cursor, sql, rows, template=template, page_size=1000)
+    values = ", ".join(cursor.mogrify(template, [c.get_db_prep_value(getattr(obj, c.attname), connection)
+                                                 for c in columns]).decode() for obj in objects)
+    return (f"UPDATE {quote(model._meta.db_table)} AS t SET " + ", ".join(f"{n} = v.{n}" for n in names[1:])
+            + f" FROM (VALUES {values}) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
+
+
+class RowWriter:
+    """A batch's inserts and updates, in order, in few round trips: a table of up to FEW_ROWS new rows and every
+    update are held as statements and sent together (a single upsert writes eight tables in one round trip);
+    a larger table is COPYed, after what is held. `send()` sends what is held."""
+
+    FEW_ROWS = 20
+
+    def __init__(self):
+        self.held = []
+
+    def insert(self, model, objects: list) -> None:
+        if not objects:
+            return
+        if len(objects) <= self.FEW_ROWS:
+            with connection.cursor() as cursor:
+                sql = insert_sql(cursor.cursor, model, objects)
+            if sql is not None:
+                self.held.append(sql)
+                return
+        self.send()
+        copy_insert(model, objects)
+
+    def update(self, model, objects: list, fields: list[str]) -> None:
+        if objects:
+            with connection.cursor() as cursor:
+                self.held.append(update_sql(cursor.cursor, model, objects, fields))
+
+    def send(self) -> None:
+        if self.held:
+            sql, self.held = ";\n".join(self.held), []
+            with connection.cursor() as cursor, connection.wrap_database_errors:
+                cursor.execute(sql)
 
 
 _PLANS = {}
