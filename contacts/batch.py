@@ -346,8 +346,8 @@ class BatchUpsert:
         for name in dict.fromkeys(n.strip() for n in person.get("tags", []) if n.strip()):
             tag = self.tags.get(name)
             if tag is None:
-                tag = Tag(id=uuid.uuid4(), coalition_id=self.coalition_id, organization=self.organization,
-                          name=name, created_at=self.now)
+                tag = build(Tag, id=uuid.uuid4(), coalition_id=self.coalition_id, organization=self.organization,
+                            name=name, created_at=self.now)
                 self.tags[name] = tag
                 writes.tags_new.append(tag)
             if tag.pk not in state.tag_ids:
@@ -368,9 +368,10 @@ class BatchUpsert:
         if reason:
             return reason
         actor = self.actor
-        consent = Consent(
-            id=uuid.uuid4(), contact=state.contact, channel=item["channel"], scope=scope, organization=organization,
-            recorded_by=org, status=item["status"], source=source, text=text, ip_address=item.get("ip_address"),
+        consent = build(
+            Consent, id=uuid.uuid4(), contact=state.contact, channel=item["channel"], scope=scope,
+            organization=organization, recorded_by=org, status=item["status"], source=source, text=text,
+            ip_address=item.get("ip_address"),
             captured_at=item.get("captured_at") or self.now, recorded_at=self.now,
             actor_key=actor if isinstance(actor, ApiKey) else None,
             actor_user=actor if actor is not None and not isinstance(actor, ApiKey) else None)
@@ -378,8 +379,8 @@ class BatchUpsert:
         writes.consents_new.append(consent)
         state.consent_events.append({"channel": item["channel"], "scope": scope, "status": item["status"],
                                      "source": source, "organization": str(org.pk)})
-        writes.audits.append(AuditEvent(
-            organization=org, actor_user=consent.actor_user, actor_key=consent.actor_key,
+        writes.audits.append(build(
+            AuditEvent, organization=org, actor_user=consent.actor_user, actor_key=consent.actor_key,
             actor_label=actor_label(actor), verb="consent.changed", object_type="contact",
             object_id=str(state.contact.pk), created_at=self.now,
             details={"channel": item["channel"], "scope": scope, "status": item["status"], "source": source,
@@ -539,9 +540,8 @@ class BatchUpsert:
                     known[0][:] = sorted(set(known[0]) | set(reasons))
                     result.possible_duplicates.append(known[1])
                     continue
-                duplicate = PossibleDuplicate(id=uuid.uuid4(), contact_id=first, other_id=second,
-                                              reasons=list(reasons), organization=self.organization,
-                                              created_at=self.now)
+                duplicate = build(PossibleDuplicate, id=uuid.uuid4(), contact_id=first, other_id=second,
+                                  reasons=list(reasons), organization=self.organization, created_at=self.now)
                 writes.duplicates[(first, second)] = (duplicate.reasons, duplicate)
                 result.possible_duplicates.append(duplicate)
         changes = [new_change(state.contact, "created" if state.created else "updated",

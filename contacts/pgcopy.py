@@ -67,6 +67,8 @@ def _column(values: list, convert) -> list[str]:
     joined by NUL, which PostgreSQL text cannot hold, so splitting gives them back one by one); other columns
     convert each distinct object once (a batch shares its timestamp, organization and coalition ids, and bools):
     every value is alive while this runs, so equal ids are the same object."""
+    if len(values) == 1:
+        return [convert(values[0])]
     if convert is _text:
         try:
             parts = "\0".join(values).translate(_ESCAPES).split("\0")
