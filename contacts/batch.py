@@ -202,7 +202,9 @@ class BatchUpsert:
                                     ("phone", self.by_phone, [p["number"] for p in person.get("phones", [])
                                                               if p["type"] != "landline"])):
             for value in values:
-                candidates = list({id(s): s for s in map(self._state, index.get(value, [])) if s is not None}.values())
+                if value not in index:
+                    continue
+                candidates = list({id(s): s for s in map(self._state, index[value]) if s is not None}.values())
                 for state in candidates[:CANDIDATES_PER_KEY]:
                     if clearly_different_given_names(given, state.contact.given_name):
                         flags.append((state, f"shared_{rule}"))

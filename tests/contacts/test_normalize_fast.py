@@ -7,7 +7,7 @@ import phonenumbers
 import pytest
 import usaddress
 
-from contacts.normalize import PHONE_TYPES, InvalidValue, _canonical_token, _tag_address, parse_phone
+from contacts.normalize import PHONE_TYPES, InvalidValue, _canonical_token, _tag_address, _tokenize, parse_phone
 
 # ---- phones ----------------------------------------------------------------------------------------------------
 
@@ -149,6 +149,7 @@ def test_canonical_tokens_have_the_same_features():
 
 def test_tag_address_answers_as_usaddress():
     texts = _addresses()
+    assert [_tokenize(text) for text in texts] == [usaddress.tokenize(text) for text in texts]
     differ = [(text, _our_tag(text), _library_tag(text)) for text in texts if _our_tag(text) != _library_tag(text)]
     assert not differ, differ[:5]
     kinds = {_library_tag(text)[1] for text in texts}
