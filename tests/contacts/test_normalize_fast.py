@@ -1,13 +1,16 @@
-"""The shortcuts of contacts.normalize must answer exactly as the libraries do: parse_phone's US fast path as
-phonenumbers (parse, is_valid_number, number_type, E.164), _tag_address as usaddress.tag."""
+"""The shortcuts of contacts.normalize must answer exactly as the general way: parse_phone's US fast path as
+phonenumbers (parse, is_valid_number, number_type, E.164), _tag_address as usaddress.tag, name_key's ASCII path as
+its Unicode one."""
 import random
 import string
+import unicodedata
 
 import phonenumbers
 import pytest
 import usaddress
 
-from contacts.normalize import PHONE_TYPES, InvalidValue, _canonical_token, _tag_address, _tokenize, parse_phone
+from contacts.normalize import (PHONE_TYPES, InvalidValue, _canonical_token, _tag_address, _tokenize, name_key,
+                               parse_phone)
 
 # ---- phones ----------------------------------------------------------------------------------------------------
 
@@ -155,3 +158,14 @@ def test_tag_address_answers_as_usaddress():
     kinds = {_library_tag(text)[1] for text in texts}
     assert {"Street Address", "Intersection", "PO Box", "Ambiguous"} <= kinds
     assert any(_library_tag(text)[0] == "repeated" for text in texts)
+
+
+def test_name_key_of_ascii_is_the_unicode_rule():
+    rng = random.Random(3)
+    names = ["O'Brien", "Mary-Kate", "  J. R. R.  ", "", "ABC123", "a_b", "x\ty\nz", "DE LA CRUZ", "St. John-Smith",
+             string.printable, string.punctuation]
+    names += ["".join(rng.choice(string.printable) for _ in range(rng.randrange(12))) for _ in range(2000)]
+    general = lambda v: "".join(ch for ch in unicodedata.normalize("NFKD", v) if ch.isalnum()  # noqa: E731
+                                and not unicodedata.combining(ch)).casefold()
+    assert [name_key(n) for n in names] == [general(n) for n in names]
+    assert name_key("José O'Brien") == "joseobrien" and name_key(None) == ""
