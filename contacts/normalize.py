@@ -71,7 +71,7 @@ class Phone:
 # verdict, the validity and number_type: one walk of the US metadata instead of parse, region lookup, validation
 # and type (four walks). Anything else (Canada, the Caribbean, an invalid number, other formats) goes through the
 # library. tests/contacts/test_normalize_fast.py compares the two on many numbers.
-_NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)[ .-]?)(\d{3})[ .-]?(\d{4})")
+_NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\(([2-9][0-9]{2})\) ?|([2-9][0-9]{2})[ .-]?)([0-9]{3})[ .-]?([0-9]{4})")
 _US = phonenumbers.PhoneMetadata.metadata_for_region("US")
 assert phonenumberutil.COUNTRY_CODE_TO_REGION_CODE[1][0] == "US" and _US.leading_digits is None
 
