@@ -286,35 +286,30 @@ def _explain(org) -> None:
     from django.db import connection
     from django.db.models.functions import Upper
 
-    from contacts.models import Contact, ContactEmail, ContactPhone, OrganizationContact
+    from contacts.batch import LOOKUP_SQL, WEAK_MATCH_SQL
+    from contacts.models import Contact, ContactEmail
 
     print("\nEXPLAIN ANALYZE of the hot lookups (1,000 keys each, as in one bulk page):")
     emails = [f"BIG{n}@BIG.EXAMPLE" for n in range(1, 1001)]
-    queries = {  # the lookups of contacts.batch.BatchUpsert._lookup, with 1,000 keys
-        "external ids": OrganizationContact.objects.filter(organization=org, external_id__in=[
-            f"big-{n}" for n in range(1, 1001)]).values_list("external_id", "contact_id"),
-        "emails": ContactEmail.objects.annotate(key=Upper("normalized")).filter(key__in=emails).order_by(
-            "id").values_list("key", "contact_id"),
-        "phones": ContactPhone.objects.filter(number__in=[f"+1475{n:07d}" for n in range(1, 1001)]).exclude(
-            type="landline").order_by("id").values_list("number", "contact_id"),
-        "candidate contacts": Contact.objects.filter(pk__in=list(ContactEmail.objects.annotate(
-            key=Upper("normalized")).filter(key__in=emails).values_list("contact_id", flat=True)),
-            coalition_id=org.coalition_id),
+    statements = {  # contacts.batch.BatchUpsert._lookup and _weak_matches
+        "lookups (external ids, emails, phones)": (LOOKUP_SQL, [org.pk, [f"big-{n}" for n in range(1, 1001)], emails,
+                                                               [f"+1475{n:07d}" for n in range(1, 1001)]]),
+        "weak match (family name + ZIP pairs)": (WEAK_MATCH_SQL, [[f"fam{n}" for n in range(1000)], ZIPS[:1] * 1000,
+                                                                  org.coalition_id]),
     }
-    for label, queryset in queries.items():
-        print(f"-- {label}")
-        print(_short(queryset.explain(analyze=True)))
-    from contacts.batch import WEAK_MATCH_SQL
-
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN ANALYZE " + WEAK_MATCH_SQL, [[f"fam{n}" for n in range(1000)], ZIPS[:1] * 1000,
-                                                             org.coalition_id])
-        print("-- weak match (family name + ZIP pairs)")
-        print(_short("\n".join(row[0] for row in cursor.fetchall())))
+        for label, (sql, params) in statements.items():
+            cursor.execute("EXPLAIN ANALYZE " + sql, params)
+            print(f"-- {label}")
+            print(_short("\n".join(row[0] for row in cursor.fetchall()), 30))
+    candidates = Contact.objects.filter(pk__in=list(ContactEmail.objects.annotate(key=Upper("normalized")).filter(
+        key__in=emails).values_list("contact_id", flat=True)), coalition_id=org.coalition_id)
+    print("-- candidate contacts")  # the state load of BatchUpsert._load, on the same ids
+    print(_short(candidates.explain(analyze=True)))
 
 
-def _short(plan: str) -> str:
-    return "\n".join("   " + (line if len(line) < 160 else line[:150] + " ...") for line in plan.splitlines()[:16])
+def _short(plan: str, lines: int = 16) -> str:
+    return "\n".join("   " + (line if len(line) < 160 else line[:150] + " ...") for line in plan.splitlines()[:lines])
 
 
 def _matching(org) -> None:

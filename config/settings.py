@@ -169,7 +169,7 @@ REST_FRAMEWORK = {
         "key": os.environ.get("API_RATE_PER_KEY", "6000/min"),
         "ip": os.environ.get("API_RATE_PER_IP", "12000/min"),
     },
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.FastJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",

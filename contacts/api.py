@@ -27,7 +27,7 @@ from .consent import consent_record
 from .inputs import ConsentInput, PersonInput, validate_people
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactMerge, ContactPhone, PossibleDuplicate,
                      Tag, Tagging)
-from .sharing import consents_view, render_contacts
+from .sharing import consents_view, gc_paused, render_contacts
 
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 MAX_BULK = 1000
@@ -267,11 +267,25 @@ class ContactViewSet(TenantViewSet):
         """Upsert up to 1,000 records: `{"records": [contact, ...]}` (or a bare list). Each record gets a result
         `{index, status: created|updated|unchanged|error, id, match, errors}`; good records are stored even when
         others fail, and a failed record leaves nothing behind."""
-        records = request.data.get("records") if isinstance(request.data, dict) else request.data
+        data = request.data
+        # taken out of the request: a DRF Request sits in a reference cycle, so what it holds would wait for (and
+        # be promoted through) the cyclic collector
+        records = data.pop("records", None) if isinstance(data, dict) else data
         if not isinstance(records, list):
             raise ValidationError({"records": ["a list of contacts is required"]})
         if len(records) > MAX_BULK:
             raise ValidationError({"records": [f"at most {MAX_BULK} records per request (got {len(records)})"]})
+        # a page is many small acyclic objects: built without the cyclic collector (it would run full collections
+        # over the whole process meanwhile), and freed before the collector runs again
+        with gc_paused():
+            results = self._bulk_results(records)
+            records.clear()
+        summary = {}
+        for row in results:
+            summary[row["status"]] = summary.get(row["status"], 0) + 1
+        return Response({"results": results, "summary": summary})
+
+    def _bulk_results(self, records):
         people, errors = validate_people(records, prefix="records")
         good = sorted(people)
         outcomes = services.batch_upsert(organization=self.organization, people=[people[i] for i in good],
@@ -289,10 +303,7 @@ class ContactViewSet(TenantViewSet):
             results[index] = {"index": index, "status": status_, "id": str(outcome.contact.pk),
                               "match": None if outcome.new_to_caller else outcome.rule,
                               "warnings": outcome.warnings}
-        summary = {}
-        for row in results:
-            summary[row["status"]] = summary.get(row["status"], 0) + 1
-        return Response({"results": results, "summary": summary})
+        return results
 
     @extend_schema(parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)])
     @action(detail=False, methods=["get"], url_path="changes", renderer_classes=FAST_RENDERERS)

@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from organizations.errors import Conflict, DomainError
@@ -29,7 +28,7 @@ from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
 from .normalize import clearly_different_given_names, name_key, similar_names
-from .pgcopy import build, copy_insert, update_rows
+from .pgcopy import RowWriter, build, select_rows
 
 CANDIDATES_PER_KEY = 5
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
@@ -42,6 +41,15 @@ WEAK_MATCH_SQL = """
     JOIN contacts_contactaddress a ON a.contact_id = c.id AND left(a.postal_code, 5) = p.zip
     WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL
     LIMIT 20000"""
+#: the records' external ids (0), emails (1, upper case) and mobile or unknown phones (2) as stored, in row order
+LOOKUP_SQL = """
+    SELECT 0, external_id, contact_id, id FROM contacts_organizationcontact
+    WHERE organization_id = %s AND external_id = ANY(%s::text[])
+    UNION ALL
+    SELECT 1, UPPER(normalized), contact_id, id FROM contacts_contactemail WHERE UPPER(normalized) = ANY(%s::text[])
+    UNION ALL
+    SELECT 2, number, contact_id, id FROM contacts_contactphone WHERE number = ANY(%s::text[]) AND type <> 'landline'
+    ORDER BY 1, 4"""
 
 
 @dataclass
@@ -108,41 +116,36 @@ class BatchUpsert:
         external_ids = {p["external_id"] for p in people if p.get("external_id")}
         emails = {e["normalized"].upper() for p in people for e in p.get("emails", [])}
         phones = {ph["number"] for p in people for ph in p.get("phones", []) if ph["type"] != "landline"}
-        self.by_external_id = dict(OrganizationContact.objects.filter(
-            organization=org, external_id__in=external_ids).values_list("external_id", "contact_id")) \
-            if external_ids else {}
-        self.by_email, self.by_phone = {}, {}
-        if emails:
-            # index-only lookups (no join: other coalitions' rows are dropped when the candidates load)
-            rows = (ContactEmail.objects.annotate(key=Upper("normalized")).filter(key__in=emails)
-                    .order_by("id").values_list("key", "contact_id"))
-            for key, contact_id in rows:
-                self.by_email.setdefault(key, []).append(contact_id)
-        if phones:
-            rows = (ContactPhone.objects.filter(number__in=phones).exclude(type="landline")
-                    .order_by("id").values_list("number", "contact_id"))
-            for number, contact_id in rows:
-                self.by_phone.setdefault(number, []).append(contact_id)
+        self.by_external_id, self.by_email, self.by_phone = {}, {}, {}
+        if external_ids or emails or phones:
+            with connection.cursor() as cursor:
+                cursor.execute(LOOKUP_SQL, [org.pk, list(external_ids), list(emails), list(phones)])
+                for kind, key, contact_id, _ in cursor.fetchall():
+                    if kind == 0:
+                        self.by_external_id[key] = contact_id
+                    else:
+                        (self.by_email if kind == 1 else self.by_phone).setdefault(key, []).append(contact_id)
         ids = set(self.by_external_id.values()) | {t.pk for t in targets if t is not None}
         for found in (*self.by_email.values(), *self.by_phone.values()):
             ids.update(found)
         self.states = {}
-        self._load(ids)
+        self._load(ids, people)
         tag_names = {n.strip() for p in people for n in p.get("tags", []) if n.strip()}
         self.tags = {}  # name -> Tag usable by the organization (its own first, then coalition-wide)
         if tag_names:
-            for tag in Tag.objects.filter(coalition_id=self.coalition_id, name__in=tag_names).filter(
-                    organization__isnull=True).order_by():
-                self.tags[tag.name] = tag
-            for tag in Tag.objects.filter(organization=org, name__in=tag_names).order_by():
+            for tag in select_rows(Tag, "WHERE name = ANY(%s::text[]) AND (organization_id = %s OR (organization_id "
+                                   "IS NULL AND coalition_id = %s)) ORDER BY organization_id IS NOT NULL",
+                                   [list(tag_names), org.pk, self.coalition_id]):
                 self.tags[tag.name] = tag
 
-    def _load(self, ids) -> None:
-        """Load the state of these contacts (following merges to the survivors)."""
+    def _load(self, ids, people: list[dict]) -> None:
+        """Load the state of these contacts (following merges to the survivors): what the people's values are
+        compared with (a table none of them has values for is not read), their links and consents."""
         self.alias = {}  # merged id -> surviving id
         pending = set(ids)
         while pending:
-            contacts = list(Contact.objects.filter(pk__in=pending, coalition_id=self.coalition_id))
+            contacts = select_rows(Contact, "WHERE id = ANY(%s::uuid[]) AND coalition_id = %s",
+                                   [list(pending), self.coalition_id])
             pending = set()
             for contact in contacts:
                 if contact.merged_into_id:
@@ -151,20 +154,31 @@ class BatchUpsert:
                         pending.add(contact.merged_into_id)
                 elif contact.erased_at is None:
                     self.states[contact.pk] = _State(contact)
-        ids = list(self.states)
-        if not ids:
+        if not self.states:
             return
-        for email in ContactEmail.objects.filter(contact_id__in=ids).order_by("id"):
-            self.states[email.contact_id].emails[email.normalized.upper()] = email
-        for phone in ContactPhone.objects.filter(contact_id__in=ids).order_by("id"):
-            self.states[phone.contact_id].phones[phone.number] = phone
-        for address in ContactAddress.objects.filter(contact_id__in=ids).order_by("id"):
-            self.states[address.contact_id].addresses[_address_key(address)] = address
-        for link in OrganizationContact.objects.filter(contact_id__in=ids, organization=self.organization):
+        ids = [list(self.states)]  # the query parameter
+        kinds = {kind for p in people for kind in ("emails", "phones", "addresses", "tags") if p.get(kind)}
+        by_contact = "WHERE contact_id = ANY(%s::uuid[]) ORDER BY id"
+        if "emails" in kinds:
+            for email in select_rows(ContactEmail, by_contact, ids):
+                self.states[email.contact_id].emails[email.normalized.upper()] = email
+        if "phones" in kinds:
+            for phone in select_rows(ContactPhone, by_contact, ids):
+                self.states[phone.contact_id].phones[phone.number] = phone
+        if "addresses" in kinds:
+            for address in select_rows(ContactAddress, by_contact, ids):
+                self.states[address.contact_id].addresses[_address_key(address)] = address
+        for link in select_rows(OrganizationContact, "WHERE contact_id = ANY(%s::uuid[]) AND organization_id = %s",
+                                [*ids, self.organization.pk]):
             self.states[link.contact_id].link = link
-        for contact_id, tag_id in Tagging.objects.filter(contact_id__in=ids).values_list("contact_id", "tag_id"):
-            self.states[contact_id].tag_ids.add(tag_id)
-        for consent in Consent.objects.filter(contact_id__in=ids).order_by("captured_at", "recorded_at"):
+        if "tags" in kinds:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT contact_id, tag_id FROM contacts_tagging WHERE contact_id = ANY(%s::uuid[])",
+                               ids)
+                for contact_id, tag_id in cursor.fetchall():
+                    self.states[contact_id].tag_ids.add(tag_id)
+        for consent in select_rows(Consent, "WHERE contact_id = ANY(%s::uuid[]) ORDER BY captured_at, recorded_at",
+                                   ids):
             _latest(self.states[consent.contact_id].consents, consent)
 
     def _state(self, contact_id) -> _State | None:
@@ -188,7 +202,9 @@ class BatchUpsert:
                                     ("phone", self.by_phone, [p["number"] for p in person.get("phones", [])
                                                               if p["type"] != "landline"])):
             for value in values:
-                candidates = list({id(s): s for s in map(self._state, index.get(value, [])) if s is not None}.values())
+                if value not in index:
+                    continue
+                candidates = list({id(s): s for s in map(self._state, index[value]) if s is not None}.values())
                 for state in candidates[:CANDIDATES_PER_KEY]:
                     if clearly_different_given_names(given, state.contact.given_name):
                         flags.append((state, f"shared_{rule}"))
@@ -332,8 +348,8 @@ class BatchUpsert:
         for name in dict.fromkeys(n.strip() for n in person.get("tags", []) if n.strip()):
             tag = self.tags.get(name)
             if tag is None:
-                tag = Tag(id=uuid.uuid4(), coalition_id=self.coalition_id, organization=self.organization,
-                          name=name, created_at=self.now)
+                tag = build(Tag, id=uuid.uuid4(), coalition_id=self.coalition_id, organization=self.organization,
+                            name=name, created_at=self.now)
                 self.tags[name] = tag
                 writes.tags_new.append(tag)
             if tag.pk not in state.tag_ids:
@@ -354,9 +370,10 @@ class BatchUpsert:
         if reason:
             return reason
         actor = self.actor
-        consent = Consent(
-            id=uuid.uuid4(), contact=state.contact, channel=item["channel"], scope=scope, organization=organization,
-            recorded_by=org, status=item["status"], source=source, text=text, ip_address=item.get("ip_address"),
+        consent = build(
+            Consent, id=uuid.uuid4(), contact=state.contact, channel=item["channel"], scope=scope,
+            organization=organization, recorded_by=org, status=item["status"], source=source, text=text,
+            ip_address=item.get("ip_address"),
             captured_at=item.get("captured_at") or self.now, recorded_at=self.now,
             actor_key=actor if isinstance(actor, ApiKey) else None,
             actor_user=actor if actor is not None and not isinstance(actor, ApiKey) else None)
@@ -364,8 +381,8 @@ class BatchUpsert:
         writes.consents_new.append(consent)
         state.consent_events.append({"channel": item["channel"], "scope": scope, "status": item["status"],
                                      "source": source, "organization": str(org.pk)})
-        writes.audits.append(AuditEvent(
-            organization=org, actor_user=consent.actor_user, actor_key=consent.actor_key,
+        writes.audits.append(build(
+            AuditEvent, organization=org, actor_user=consent.actor_user, actor_key=consent.actor_key,
             actor_label=actor_label(actor), verb="consent.changed", object_type="contact",
             object_id=str(state.contact.pk), created_at=self.now,
             details={"channel": item["channel"], "scope": scope, "status": item["status"], "source": source,
@@ -434,31 +451,30 @@ class BatchUpsert:
     # ---- 3. write ----------------------------------------------------------------------------------------
 
     def _write(self, writes: _Writes, changes: list) -> None:
-        copy_insert(Tag, writes.tags_new)
-        copy_insert(Contact, writes.contacts_new)
+        """One COPY per table of a page; a small batch's rows and updates go in one round trip (RowWriter)."""
+        writer = RowWriter()
+        writer.insert(Tag, writes.tags_new)
+        writer.insert(Contact, writes.contacts_new)
         for contact in writes.contacts_new:  # saved: a caller's later save() must UPDATE, not INSERT
             contact._state.adding, contact._state.db = False, "default"
-        if writes.contacts_dirty:
-            update_rows(Contact, list(writes.contacts_dirty.values()),
-                        ["given_name", "family_name", "language", "given_key", "family_key", "coalition_shared",
-                         "modified_at"])
+        writer.update(Contact, list(writes.contacts_dirty.values()),
+                      ["given_name", "family_name", "language", "given_key", "family_key", "coalition_shared",
+                       "modified_at"])
         for model, rows in writes.values_new.items():
-            copy_insert(model, rows)
+            writer.insert(model, rows)
         for model, rows in writes.values_dirty.items():
-            if rows:
-                update_rows(model, list(rows.values()), ["supplied_by"])
-        copy_insert(OrganizationContact, writes.links_new)
-        if writes.links_dirty:
-            update_rows(OrganizationContact, list(writes.links_dirty.values()),
-                        ["external_id", "custom_fields", "notes", "modified_at"])
-        copy_insert(Tagging, writes.taggings_new)
-        copy_insert(Consent, writes.consents_new)
-        copy_insert(AuditEvent, writes.audits)
+            writer.update(model, list(rows.values()), ["supplied_by"])
+        writer.insert(OrganizationContact, writes.links_new)
+        writer.update(OrganizationContact, list(writes.links_dirty.values()),
+                      ["external_id", "custom_fields", "notes", "modified_at"])
+        writer.insert(Tagging, writes.taggings_new)
+        writer.insert(Consent, writes.consents_new)
+        writer.insert(AuditEvent, writes.audits)
         if writes.duplicates:
-            self._write_duplicates(writes.duplicates)
-        write_changes(changes, self.subscribers)
+            self._write_duplicates(writes.duplicates, writer)
+        write_changes(changes, self.subscribers, writer)
 
-    def _write_duplicates(self, duplicates: dict) -> None:
+    def _write_duplicates(self, duplicates: dict, writer: RowWriter) -> None:
         existing = {}
         firsts = {a for a, _ in duplicates}
         for row in PossibleDuplicate.objects.filter(contact_id__in=firsts):
@@ -474,9 +490,8 @@ class BatchUpsert:
                 duplicate.pk = row.pk
             else:
                 duplicate.pk = row.pk
-        copy_insert(PossibleDuplicate, new)
-        if dirty:
-            PossibleDuplicate.objects.bulk_update(dirty, ["reasons"])
+        writer.insert(PossibleDuplicate, new)
+        writer.update(PossibleDuplicate, dirty, ["reasons"])
 
     # ---- the whole batch ---------------------------------------------------------------------------------
 
@@ -527,9 +542,8 @@ class BatchUpsert:
                     known[0][:] = sorted(set(known[0]) | set(reasons))
                     result.possible_duplicates.append(known[1])
                     continue
-                duplicate = PossibleDuplicate(id=uuid.uuid4(), contact_id=first, other_id=second,
-                                              reasons=list(reasons), organization=self.organization,
-                                              created_at=self.now)
+                duplicate = build(PossibleDuplicate, id=uuid.uuid4(), contact_id=first, other_id=second,
+                                  reasons=list(reasons), organization=self.organization, created_at=self.now)
                 writes.duplicates[(first, second)] = (duplicate.reasons, duplicate)
                 result.possible_duplicates.append(duplicate)
         changes = [new_change(state.contact, "created" if state.created else "updated",

@@ -17,7 +17,7 @@ from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper,
 from django.db.models.functions import Cast
 
 from .models import Contact, ContactChange
-from .pgcopy import build, copy_insert
+from .pgcopy import RowWriter, build
 
 _LOCK_NAMESPACE = 0x436F6E74  # "Cont"
 
@@ -40,15 +40,20 @@ def new_change(contact: Contact, kind: str, organization=None, **details) -> Con
                  organization=organization, details=details)
 
 
-def write_changes(changes: list[ContactChange], subscribers: list | None = None) -> None:
+def write_changes(changes: list[ContactChange], subscribers: list | None = None,
+                  writer: RowWriter | None = None) -> None:
     """Append change rows (the caller holds the coalition lock, or this takes it) and tell subscribed partners.
-    `subscribers`: partner_subscribers() of the changes' coalitions, read by a caller before it took the lock."""
+    `subscribers`: partner_subscribers() of the changes' coalitions, read by a caller before it took the lock.
+    `writer`: the caller's pending writes, sent with the change rows (one round trip for a single upsert)."""
+    writer = writer or RowWriter()
     if not changes:
+        writer.send()
         return
     with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trips
         for coalition_id in sorted({str(c.coalition_id) for c in changes}):
             lock_coalition(coalition_id)
-        copy_insert(ContactChange, changes)
+        writer.insert(ContactChange, changes)
+        writer.send()
         notify_partners(changes, subscribers)
 
 

@@ -130,10 +130,11 @@ def _text(value, max_length: int, allow_blank: bool = False) -> str:
         return ""
     if len(value) > max_length or "\x00" in value:
         raise _Unusual
-    try:
-        value.encode()
-    except UnicodeEncodeError:  # a lone surrogate: ProhibitSurrogateCharactersValidator
-        raise _Unusual
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate: ProhibitSurrogateCharactersValidator
+            raise _Unusual
     return value
 
 

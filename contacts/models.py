@@ -40,17 +40,17 @@ class ContactQuerySet(TenantQuerySet):
 
 class Contact(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    coalition = models.ForeignKey(Coalition, on_delete=models.PROTECT, related_name="contacts")
+    coalition = models.ForeignKey(Coalition, on_delete=models.PROTECT, related_name="contacts",
+                                  db_index=False)  # contact_name_keys leads with it
     given_name = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=16, blank=True, help_text="preferred language, BCP 47 (en, es, ...)")
     # matching keys (contacts.normalize.name_key)
     given_key = models.CharField(max_length=200, blank=True, editable=False)
-    family_key = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
-    coalition_shared = models.BooleanField(default=False, db_index=True,
-                                           help_text="has a current coalition-scope opt-in (derived)")
+    family_key = models.CharField(max_length=200, blank=True, editable=False)
+    coalition_shared = models.BooleanField(default=False, help_text="has a current coalition-scope opt-in (derived)")
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="merged_from")
+                                    related_name="merged_from", db_index=False)
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     modified_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -58,7 +58,12 @@ class Contact(models.Model):
     objects = ContactQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["coalition", "family_key", "given_key"], name="contact_name_keys")]
+        # Every index is written by each bulk insert: none that another one covers (contact_name_keys serves
+        # coalition and (coalition, family key) lookups); partial ones for rare values, which a new row skips.
+        indexes = [models.Index(fields=["coalition", "family_key", "given_key"], name="contact_name_keys"),
+                   models.Index(fields=["coalition"], condition=Q(coalition_shared=True), name="contact_shared"),
+                   models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False),
+                                name="contact_merged_into")]
 
     def __str__(self):
         return f"{self.given_name} {self.family_name}".strip() or str(self.id)
@@ -83,15 +88,16 @@ class ContactEmail(SuppliedValue):
 
     class Meta:
         ordering = ["-primary", "id"]
+        # also the index of the UPPER(normalized) match lookup (contacts.batch)
         constraints = [models.UniqueConstraint(Upper("normalized"), "contact", name="one_email_per_contact")]
-        indexes = [models.Index(Upper("normalized"), name="contact_email_match")]
 
 
 class ContactPhone(SuppliedValue):
     TYPES = [("mobile", "mobile"), ("landline", "landline"), ("voip", "voip"), ("unknown", "unknown")]
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones",
+                                db_index=False)  # one_phone_per_contact leads with it
     raw = models.CharField(max_length=64, help_text="as given")
-    number = models.CharField(max_length=20, db_index=True, help_text="E.164")
+    number = models.CharField(max_length=20, help_text="E.164")
     type = models.CharField(max_length=10, choices=TYPES, default="unknown")
     primary = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -99,6 +105,7 @@ class ContactPhone(SuppliedValue):
     class Meta:
         ordering = ["-primary", "id"]
         constraints = [models.UniqueConstraint(fields=["contact", "number"], name="one_phone_per_contact")]
+        indexes = [models.Index(fields=["number"], name="contact_phone_number")]  # equality only: no LIKE index
 
 
 class ContactAddress(SuppliedValue):
@@ -112,7 +119,7 @@ class ContactAddress(SuppliedValue):
     number = models.CharField(max_length=20, blank=True)
     street = models.CharField(max_length=200, blank=True)
     unit = models.CharField(max_length=40, blank=True)
-    household_key = models.CharField(max_length=300, blank=True, db_index=True)
+    household_key = models.CharField(max_length=300, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     precision = models.CharField(max_length=12, choices=PRECISION, default="none")
@@ -131,7 +138,8 @@ class OrganizationContactQuerySet(TenantQuerySet):
 class OrganizationContact(models.Model):
     """An organization's hold on a contact, with everything private to that organization."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_links")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_links",
+                                     db_index=False)  # one_link_per_org_contact leads with it
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links")
     external_id = models.CharField(max_length=200, null=True, blank=True)
     source = models.CharField(max_length=40, blank=True, help_text="api, import, form, staff, walk_in, ...")
@@ -187,7 +195,8 @@ class Tag(models.Model):
 
 
 class Tagging(models.Model):
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings",
+                            db_index=False)  # one_tagging_per_tag_contact leads with it
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="taggings")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+",
                                      help_text="who applied it")
@@ -253,17 +262,21 @@ class ContactChange(models.Model):
 
     KINDS = [("created", "created"), ("updated", "updated"), ("merged", "merged"), ("deleted", "deleted")]
     seq = models.BigAutoField(primary_key=True)
-    coalition = models.ForeignKey(Coalition, null=True, on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # indexed by contact_change_feed, contact_change_contact and (rarely set) contact_change_organization
+    coalition = models.ForeignKey(Coalition, null=True, on_delete=models.CASCADE, related_name="+", db_index=False)
+    contact = models.ForeignKey(Contact, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                                db_index=False)
     kind = models.CharField(max_length=10, choices=KINDS)
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["coalition", "seq"], name="contact_change_feed"),
-                   models.Index(fields=["contact"], name="contact_change_contact")]
+                   models.Index(fields=["contact"], name="contact_change_contact"),
+                   models.Index(fields=["organization"], condition=Q(organization__isnull=False),
+                                name="contact_change_organization")]
 
 
 class ContactMergeQuerySet(TenantQuerySet):

@@ -8,13 +8,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import phonenumberutil
 import usaddress
 import zipcodes
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
 DEFAULT_REGION = "US"
-_email_validator = EmailValidator()
+
+
+class _EmailValidator(EmailValidator):
+    """Django's, remembering each domain's verdict (a list has few domains; the domain pattern is the dear part)."""
+
+    def validate_domain_part(self, domain_part):
+        return _domain_verdict(domain_part)
+
+
+@lru_cache(maxsize=10_000)
+def _domain_verdict(domain_part: str) -> bool:
+    return EmailValidator.validate_domain_part(_email_validator, domain_part)
+
+
+_email_validator = _EmailValidator()
 
 
 class InvalidValue(ValueError):
@@ -50,17 +65,44 @@ class Phone:
     type: str  # mobile | landline | voip | unknown (US numbers are usually "fixed line or mobile")
 
 
-@lru_cache(maxsize=20_000)  # a re-sent list parses each number once; phonenumbers is slow (~0.1 ms a number)
+# A US number written the usual ways ("+1 203-555-0100", "1 (203) 555-0100", "203.555.0100", "2035550100"):
+# phonenumbers parses it to +1 and these ten digits, then finds its region by trying the NANP regions in order,
+# the US first (checked below) by the whole number type; so when the US type is known, it is at once the region's
+# verdict, the validity and number_type: one walk of the US metadata instead of parse, region lookup, validation
+# and type (four walks). Anything else (Canada, the Caribbean, an invalid number, other formats) goes through the
+# library. tests/contacts/test_normalize_fast.py compares the two on many numbers.
+_NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\(([2-9][0-9]{2})\) ?|([2-9][0-9]{2})[ .-]?)([0-9]{3})[ .-]?([0-9]{4})")
+_US = phonenumbers.PhoneMetadata.metadata_for_region("US")
+assert phonenumberutil.COUNTRY_CODE_TO_REGION_CODE[1][0] == "US" and _US.leading_digits is None
+
+
+def _us_number(text: str) -> tuple[str, int] | None:
+    """(E.164, phonenumbers type) of a valid US number in a usual format, else None (ask the library)."""
+    match = _NANP.fullmatch(text)
+    if match is None:
+        return None
+    national = (match[1] or match[2]) + match[3] + match[4]
+    kind = phonenumberutil._number_type_helper(national, _US)
+    return None if kind == phonenumbers.PhoneNumberType.UNKNOWN else ("+1" + national, kind)
+
+
+@lru_cache(maxsize=20_000)  # a re-sent list parses each number once
 def parse_phone(raw: str, declared_type: str | None = None, region: str = DEFAULT_REGION) -> Phone:
-    try:
-        number = phonenumbers.parse((raw or "").strip(), region)
-    except phonenumbers.NumberParseException:
-        raise InvalidValue(f"{raw!r} is not a phone number")
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidValue(f"{raw!r} is not a valid phone number")
-    # number_type is as dear as parsing: only ask when the caller did not say
-    kind = declared_type or PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
-    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), kind)
+    text = (raw or "").strip()
+    found = _us_number(text) if region == "US" else None
+    if found is None:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            raise InvalidValue(f"{raw!r} is not a phone number")
+        # number_type is UNKNOWN exactly when is_valid_number is false (both type the number against its
+        # region's metadata): one call answers both
+        kind = phonenumbers.number_type(number)
+        if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+            raise InvalidValue(f"{raw!r} is not a valid phone number")
+        found = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), kind
+    e164, kind = found
+    return Phone(e164, declared_type or PHONE_TYPES.get(kind, "unknown"))
 
 
 # ---- addresses -------------------------------------------------------------------------------------------
@@ -104,6 +146,12 @@ def _normalize_street(words: list[str]) -> str:
     return " ".join(out)
 
 
+def preload() -> None:
+    """Load the ZIP code table now (half a second of CPU on the first address otherwise): for a server process
+    whose workers should start warm (config/wsgi.py)."""
+    zip_centroid("06103")
+
+
 @lru_cache(maxsize=50_000)
 def zip_centroid(postal_code: str) -> tuple[float, float] | None:
     try:
@@ -115,16 +163,80 @@ def zip_centroid(postal_code: str) -> tuple[float, float] | None:
     return float(found[0]["lat"]), float(found[0]["long"])
 
 
+# usaddress labels tokens with a CRF whose only input is each token's features (usaddress.tokenFeatures: the
+# lower-cased word, or for digits only their count and trailing zeros; punctuation...) and its neighbours'. Tokens
+# with the same features get the same labels, so the labels are remembered per sequence of canonical tokens:
+# "12 Main St" and "48 MAIN ST" are tagged once. tests/contacts/test_normalize_fast.py checks that canonical tokens
+# have the library's features and that _tag_address answers as usaddress.tag on many addresses.
+_ENDS_IN_PUNCT = re.compile(r".+[^.\w]")  # usaddress's test for the "endsinpunc" feature (the last character)
+
+
+def _canonical_token(token: str) -> str:
+    if not token.isascii():
+        return token
+    if token.isdigit():
+        zeros = len(token) - len(token.rstrip("0"))
+        return "1" * (len(token) - zeros) + "0" * zeros
+    if _ENDS_IN_PUNCT.match(token):  # the feature keeps the last character as written
+        return token[:-1].lower() + token[-1]
+    return token.lower()
+
+
+# usaddress.tokenize, its patterns compiled once (it builds its flags, an enum, on every call: a third of its cost)
+_ENTITIES = re.compile("(&#38;)|(&amp;)")
+_TOKENS = re.compile(r"""
+    \(*\b[^\s,;#&()]+[.,;)\n]*   # ['ab. cd,ef '] -> ['ab.', 'cd,', 'ef']
+    |
+    [#&]                       # [^'#abc'] -> ['#']
+    """, re.VERBOSE | re.UNICODE)
+
+
+def _tokenize(text: str) -> list[str]:
+    return _TOKENS.findall(_ENTITIES.sub("&", text))
+
+
 @lru_cache(maxsize=20_000)
-def _tag_address(text: str):
-    """usaddress.tag, remembered (a re-sent list tags each line once). Callers only read the tags."""
-    return usaddress.tag(text)
+def _labels(tokens: tuple) -> tuple:
+    return tuple(usaddress.TAGGER.tag(usaddress.tokens2features(list(tokens))))
+
+
+def _tag_address(text: str) -> tuple[dict, str]:
+    """usaddress.tag(text) (its grouping of labelled tokens, without a tag mapping), the labels remembered."""
+    tokens = _tokenize(text)
+    labels = _labels(tuple(map(_canonical_token, tokens))) if tokens else ()
+    components, seen, last, intersection = {}, [], None, False
+    for token, label in zip(tokens, labels):
+        if label == "IntersectionSeparator":
+            intersection = True
+        if "StreetName" in label and intersection:
+            label = "Second" + label
+        seen.append(label)
+        if label == last:
+            components[label].append(token)
+        elif label not in components:
+            components[label] = [token]
+        else:
+            raise usaddress.RepeatedLabelError(text, list(zip(tokens, labels)), label)
+        last = label
+    tags = {label: " ".join(words).strip(" ,;") for label, words in components.items()}
+    if "AddressNumber" in seen and not intersection:
+        kind = "Street Address"
+    elif intersection and "AddressNumber" not in seen:
+        kind = "Intersection"
+    elif "USPSBoxID" in seen:
+        kind = "PO Box"
+    else:
+        kind = "Ambiguous"
+    return tags, kind
+
+
+_ZIP = re.compile(r"\d{5}(-\d{4})?")
 
 
 def parse_address(*, line1: str = "", line2: str = "", city: str = "", state: str = "", postal_code: str = "",
                   latitude=None, longitude=None) -> Address:
     postal_code = (postal_code or "").strip()
-    if postal_code and not re.fullmatch(r"\d{5}(-\d{4})?", postal_code):
+    if postal_code and not _ZIP.fullmatch(postal_code):
         raise InvalidValue(f"{postal_code!r} is not a US ZIP code")
     if (latitude is None) != (longitude is None):
         raise InvalidValue("give both latitude and longitude, or neither")
@@ -160,9 +272,15 @@ def parse_address(*, line1: str = "", line2: str = "", city: str = "", state: st
 
 # ---- names -----------------------------------------------------------------------------------------------
 
+_ASCII_NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+
+
 def name_key(value: str) -> str:
     """Accents, case, punctuation and spaces removed: "José O'Brien" -> "joseobrien". For matching only."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
+    value = value or ""
+    if value.isascii():  # NFKD leaves ASCII as it is: the same key, without a loop over the characters
+        return value.translate(_ASCII_NOT_ALNUM).lower()
+    decomposed = unicodedata.normalize("NFKD", value)
     return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch)).casefold()
 
 

@@ -1,9 +1,12 @@
-"""Insert many model instances with one PostgreSQL COPY (several times faster than bulk_create's INSERT for a
-page of 1,000 contacts). Instances must carry every value (defaults are applied when they are constructed);
-auto-increment keys are left to the database."""
+"""The batch writer's rows without the ORM's per-statement work: insert many model instances with one PostgreSQL
+COPY (several times faster than bulk_create's INSERT for a page of 1,000 contacts; instances must carry every
+value, defaults are applied when they are constructed; auto-increment keys are left to the database), update many
+with one statement, build instances cheaply, and load them with plain SQL (`select_rows`)."""
 import io
 import json
+import re
 from datetime import date, datetime
+from operator import attrgetter
 from uuid import UUID
 
 from django.db import connection
@@ -32,11 +35,16 @@ def _text(value) -> str:
 
 
 def _key(value) -> str:
-    """_plain for a UUID or integer column: a UUID or an int (checked first) needs no escaping."""
-    return str(value) if type(value) is UUID or type(value) is int else _plain(value)
+    """_plain for a UUID or integer column: a UUID (as 32 hex digits, which PostgreSQL reads as the hyphenated form,
+    5x cheaper to write) or an int (checked first) needs no escaping."""
+    if type(value) is UUID:
+        return value.hex
+    return str(value) if type(value) is int else _plain(value)
 
 
 def _json(value) -> str:
+    if type(value) is dict and not value:  # the usual default, its json.dumps
+        return "{}"
     return "\\N" if value is None else json.dumps(value, default=str).translate(_ESCAPES)
 
 
@@ -59,50 +67,155 @@ def _converter(field):
     return _plain
 
 
+def _column(values: list, convert) -> list[str]:
+    """The COPY text of one column's values. Text columns of str values are escaped in one pass (the values
+    joined by NUL, which PostgreSQL text cannot hold, so splitting gives them back one by one); other columns
+    convert each distinct object once (a batch shares its timestamp, organization and coalition ids, and bools):
+    every value is alive while this runs, so equal ids are the same object."""
+    if len(values) == 1:
+        return [convert(values[0])]
+    if convert is _text:
+        try:
+            parts = "\0".join(values).translate(_ESCAPES).split("\0")
+            if len(parts) == len(values):
+                return parts
+        except TypeError:  # a None (or another non-str) among them
+            pass
+    elif convert is _array:  # a list per row, of shared objects (an organization's id): key by its items' ids
+        keys = [None if value is None else tuple(map(id, value)) for value in values]
+        texts = {key: convert(value) for key, value in dict(zip(keys, values)).items()}
+        return list(map(texts.__getitem__, keys))
+    ids = list(map(id, values))
+    texts = {key: convert(value) for key, value in dict(zip(ids, values)).items()}
+    return list(map(texts.__getitem__, ids))
+
+
+_COPY_PLANS = {}
+
+
+def _copy_plan(model) -> tuple[str, str, list]:
+    """(COPY statement, INSERT ... VALUES head, [(attname, converter)]) of a model: every concrete column but an
+    auto-increment key."""
+    if model not in _COPY_PLANS:
+        fields = [f for f in model._meta.concrete_fields
+                  if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))]
+        quote = connection.ops.quote_name
+        target = f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        _COPY_PLANS[model] = (f"COPY {target} FROM STDIN", f"INSERT INTO {target} VALUES ",
+                              [(f.attname, _converter(f)) for f in fields])
+    return _COPY_PLANS[model]
+
+
+def _copy_columns(model, objects: list) -> list[list[str]]:
+    return [_column(list(map(attrgetter(name), objects)), convert) for name, convert in _copy_plan(model)[2]]
+
+
+def copy_text(model, objects: list) -> str:
+    """The COPY FROM STDIN text of these instances: built column by column, then one line per instance."""
+    return "\n".join(map("\t".join, zip(*_copy_columns(model, objects)))) + "\n"
+
+
 def copy_insert(model, objects) -> None:
     if not objects:
         return
-    fields = [f for f in model._meta.concrete_fields
-              if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))]
-    plan = [(f.attname, _converter(f)) for f in fields]
-    lines = ["\t".join([convert(getattr(obj, name)) for name, convert in plan]) for obj in objects]
-    buffer = io.StringIO("\n".join(lines) + "\n")
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    buffer = io.StringIO(copy_text(model, objects))
     with connection.cursor() as cursor, connection.wrap_database_errors:  # Django's IntegrityError / DataError
-        cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buffer)
+        cursor.copy_expert(_copy_plan(model)[0], buffer)
 
 
-def update_rows(model, objects, fields: list[str]) -> None:
+_UNESCAPE = re.compile(r"\\([\\tnr])")
+_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def _uncopied(field: str):
+    """The value a COPY text field stands for: None for \\N, else the text with COPY's escapes undone."""
+    if field == "\\N":
+        return None
+    return _UNESCAPE.sub(lambda m: _UNESCAPED[m[1]], field) if "\\" in field else field
+
+
+def insert_sql(cursor, model, objects: list) -> str | None:
+    """INSERT ... VALUES of these instances, each value the very text COPY would read (PostgreSQL reads both
+    with the column type's input function, so the rows are the same); None when a value holds a NUL, which
+    only COPY reports as PostgreSQL does (a DataError)."""
+    head, plan = _copy_plan(model)[1:]
+    row = "(" + ", ".join(["%s"] * len(plan)) + ")"
+    try:
+        return head + ", ".join(cursor.mogrify(row, [_uncopied(field) for field in fields]).decode()
+                                for fields in zip(*_copy_columns(model, objects)))
+    except ValueError:  # psycopg2: "A string literal cannot contain NUL (0x00) characters."
+        return None
+
+
+def update_sql(cursor, model, objects, fields: list[str]) -> str:
     """UPDATE many rows in one statement (UPDATE ... FROM (VALUES ...)), unlike bulk_update's CASE per field."""
-    from psycopg2.extras import execute_values
-
-    if not objects:
-        return
     pk = model._meta.pk
     columns = [pk] + [model._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
     cast = [c.rel_db_type(connection) if c.primary_key else c.db_type(connection) for c in columns]
     template = "(" + ", ".join(f"%s::{t}" for t in cast) + ")"
     names = [quote(c.column) for c in columns]
-    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET "
-           + ", ".join(f"{n} = v.{n}" for n in names[1:])
-           + f" FROM (VALUES %s) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
-    rows = [[c.get_db_prep_value(getattr(obj, c.attname), connection) for c in columns] for obj in objects]
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        execute_values(cursor.cursor, sql, rows, template=template, page_size=1000)
+    values = ", ".join(cursor.mogrify(template, [c.get_db_prep_value(getattr(obj, c.attname), connection)
+                                                 for c in columns]).decode() for obj in objects)
+    return (f"UPDATE {quote(model._meta.db_table)} AS t SET " + ", ".join(f"{n} = v.{n}" for n in names[1:])
+            + f" FROM (VALUES {values}) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
+
+
+class RowWriter:
+    """A batch's inserts and updates, in order, in few round trips: a table of up to FEW_ROWS new rows and every
+    update are held as statements and sent together (a single upsert writes eight tables in one round trip);
+    a larger table is COPYed, after what is held. `send()` sends what is held."""
+
+    FEW_ROWS = 20
+
+    def __init__(self):
+        self.held = []
+
+    def insert(self, model, objects: list) -> None:
+        if not objects:
+            return
+        if len(objects) <= self.FEW_ROWS:
+            with connection.cursor() as cursor:
+                sql = insert_sql(cursor.cursor, model, objects)
+            if sql is not None:
+                self.held.append(sql)
+                return
+        self.send()
+        copy_insert(model, objects)
+
+    def update(self, model, objects: list, fields: list[str]) -> None:
+        if objects:
+            with connection.cursor() as cursor:
+                self.held.append(update_sql(cursor.cursor, model, objects, fields))
+
+    def send(self) -> None:
+        if self.held:
+            sql, self.held = ";\n".join(self.held), []
+            with connection.cursor() as cursor, connection.wrap_database_errors:
+                cursor.execute(sql)
 
 
 _PLANS = {}
 
 
 def _plan(model):
-    """(name, attname, the related model's key attname or None, field) per field; None when the model has
-    fields __init__ treats specially (non-concrete ones): then `build` is plain construction."""
+    """(constant defaults {attname: value}, [(attname, default factory)], {name or attname: (attname, the
+    related model's key attname or None)}); None when the model has fields __init__ treats specially
+    (non-concrete ones): then `build` is plain construction."""
     if model not in _PLANS:
         meta = model._meta
-        plain = len(meta.fields) == len(meta.concrete_fields)
-        _PLANS[model] = [(f.name, f.attname, f.target_field.attname if f.is_relation else None, f)
-                         for f in meta.concrete_fields] if plain else None
+        plan = None
+        if len(meta.fields) == len(meta.concrete_fields):
+            constants, factories, names = {}, [], {}
+            for f in meta.concrete_fields:
+                if f.has_default() and callable(f.default):
+                    factories.append((f.attname, f.get_default))
+                else:
+                    constants[f.attname] = f.get_default()
+                names[f.attname] = (f.attname, None)
+                names[f.name] = (f.attname, f.target_field.attname if f.is_relation else None)
+            plan = constants, factories, names
+        _PLANS[model] = plan
     return _PLANS[model]
 
 
@@ -113,20 +226,49 @@ def build(model, **values):
     plan = _plan(model)
     if plan is None:
         return model(**values)
+    constants, factories, names = plan
     obj = model.__new__(model)
     state = obj._state = ModelState()
     data = obj.__dict__
-    for name, attname, target, field in plan:
-        if target and name in values:
-            related = values.pop(name)
-            data[attname] = None if related is None else getattr(related, target)
-            state.fields_cache[name] = related
-        elif attname in values:
-            data[attname] = values.pop(attname)
-        elif name in values:
-            data[attname] = values.pop(name)
+    data.update(constants)
+    for name, value in values.items():
+        if name not in names:
+            raise TypeError(f"{model.__name__} has no field {name}")
+        attname, target = names[name]
+        if target is None:
+            data[attname] = value
         else:
-            data[attname] = field.get_default()
-    if values:
-        raise TypeError(f"{model.__name__} has no field(s) {', '.join(values)}")
+            data[attname] = None if value is None else getattr(value, target)
+            state.fields_cache[name] = value
+    for attname, factory in factories:
+        if attname not in data:
+            data[attname] = factory()
     return obj
+
+
+_SELECTS = {}
+
+
+def select_rows(model, clauses: str, params) -> list:
+    """Instances of `model` from `SELECT <every column> FROM <its table> <clauses>`, made as the ORM makes them (its
+    field converters, Model.from_db) without compiling a queryset, which costs more than the query itself when a
+    single upsert reads a handful of small tables."""
+    if model not in _SELECTS:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        columns = [f.get_col(meta.db_table) for f in meta.concrete_fields]
+        converters = [(i, convs, col) for i, col in enumerate(columns)
+                      if (convs := connection.ops.get_db_converters(col) + col.get_db_converters(connection))]
+        sql = f"SELECT {', '.join(quote(f.column) for f in meta.concrete_fields)} FROM {quote(meta.db_table)} "
+        _SELECTS[model] = sql, converters
+    sql, converters = _SELECTS[model]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + clauses, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for i, convs, col in converters:
+                for convert in convs:
+                    row[i] = convert(row[i], col, connection)
+    return [model.from_db(connection.alias, None, row) for row in rows]
