@@ -19,7 +19,7 @@ from organizations.models import ApiKey, Organization
 from . import services, sharing
 from .models import HOLDING, Event, Shift, Signup, SignupSource, visible_shift
 from .serializers import (CheckInInput, EventInput, EventSerializer, ShiftInput, ShiftSerializer, SignupInput,
-                          SignupSerializer, SignupStatusInput, event_view, shift_view, signup_view)
+                          SignupSerializer, SignupStatusInput, event_view, shift_view, signup_input, signup_view)
 
 EARTH_MILES = 3958.8
 
@@ -135,7 +135,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
                 queryset = queryset.filter(status__in=request.query_params["status"].split(","))
             page = self.paginate_queryset(queryset)
             return self.get_paginated_response([signup_view(s) for s in page])
-        data = self._input(SignupInput(data=request.data))
+        data = signup_input(request.data)
         result = services.signup_create(
             event=event, organization=self.organization, contact=self._contact(data.get("contact")),
             person=data.get("person"),
