@@ -141,14 +141,14 @@ class Shift(models.Model):
         ordering = ["starts_at", "role"]
 
 
-_VISIBLE_SHIFT_SQL = f"""
+_VISIBLE_SHIFT_SQL = rawsql.Prepared("visible_shift", f"""
 SELECT {rawsql.columns(Shift, "s")}, {rawsql.columns(Event, "e")}
 FROM {Shift._meta.db_table} s JOIN {Event._meta.db_table} e ON e.id = s.event_id
 WHERE s.id = %(shift)s AND e.id = %(event)s AND (
     e.host_id = %(organization)s
     OR EXISTS (SELECT 1 FROM {EventCoHost._meta.db_table} c
                WHERE c.event_id = e.id AND c.organization_id = %(organization)s)
-    OR (e.coalition_id = %(coalition)s AND e.visibility = ANY(%(members_see)s) AND e.status = ANY(%(listed)s)))"""
+    OR (e.coalition_id = %(coalition)s AND e.visibility = ANY(%(members_see)s) AND e.status = ANY(%(listed)s)))""")
 
 
 def visible_shift(organization, event_id, shift_id) -> Shift | None:
@@ -159,7 +159,7 @@ def visible_shift(organization, event_id, shift_id) -> Shift | None:
     if organization is None:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_VISIBLE_SHIFT_SQL, {
+        _VISIBLE_SHIFT_SQL.execute(cursor, {
             "shift": shift_id, "event": event_id, "organization": organization.pk,
             "coalition": organization.coalition_id, "members_see": MEMBERS_SEE, "listed": LISTED})
         row = cursor.fetchone()

@@ -216,14 +216,14 @@ def _room_params(event, shift, places, exclude=None) -> dict:
 
 _SIGNUP_FIELDS = Signup._meta.concrete_fields
 # A new signup and its first history row in one statement; _ROOM_SQL decides its status
-_INSERT_SQL = (f"WITH room AS ({_ROOM_SQL}), signup AS (INSERT INTO {Signup._meta.db_table} "
-               f"({', '.join(f.column for f in _SIGNUP_FIELDS)}) SELECT "
-               + ", ".join("CASE WHEN room.fits THEN %(fits)s ELSE %(full)s END" if f.attname == "status"
-                           else f"%({f.attname})s" for f in _SIGNUP_FIELDS)
-               + f" FROM room RETURNING id, status) INSERT INTO {SignupStatusChange._meta.db_table} "
-               "(signup_id, from_status, to_status, actor, reason, created_at) "
-               "SELECT id, '', status, %(history_actor)s, %(history_reason)s, %(modified_at)s FROM signup "
-               "RETURNING to_status")
+_INSERT_SQL = rawsql.Prepared("signup_insert", (
+    f"WITH room AS ({_ROOM_SQL}), signup AS (INSERT INTO {Signup._meta.db_table} "
+    f"({', '.join(f.column for f in _SIGNUP_FIELDS)}) SELECT "
+    + ", ".join("CASE WHEN room.fits THEN %(fits)s ELSE %(full)s END" if f.attname == "status"
+                else f"%({f.attname})s" for f in _SIGNUP_FIELDS)
+    + f" FROM room RETURNING id, status) INSERT INTO {SignupStatusChange._meta.db_table} "
+    "(signup_id, from_status, to_status, actor, reason, created_at) "
+    "SELECT id, '', status, %(history_actor)s, %(history_reason)s, %(modified_at)s FROM signup RETURNING to_status"))
 
 
 def _insert(signup: Signup, fits: str, full: str, actor, reason: str, audience) -> Signup:
@@ -233,26 +233,26 @@ def _insert(signup: Signup, fits: str, full: str, actor, reason: str, audience) 
     params.update(_room_params(signup.event, signup.shift, signup.places), fits=fits, full=full,
                   history_actor=actor_label(actor) if actor is not None else "", history_reason=reason)
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, params)
+        _INSERT_SQL.execute(cursor, params)
         signup.status = cursor.fetchone()[0]
     signup._state.adding, signup._state.db = False, DEFAULT_DB_ALIAS
     notify_signup(signup, created=True, audience=audience)
     return signup
 
 
-_CANDIDATES_SQL = f"""
+_CANDIDATES_SQL = rawsql.Prepared("signup_candidates", f"""
 SELECT {rawsql.columns(Signup, "g")}, {rawsql.columns(Event, "e")}, {rawsql.columns(Shift, "s")}
 FROM {Signup._meta.db_table} g JOIN {Event._meta.db_table} e ON e.id = g.event_id
      LEFT JOIN {Shift._meta.db_table} s ON s.id = g.shift_id
 WHERE g.contact_id = %(contact)s AND (g.event_id = %(event)s OR g.status = ANY(%(active)s))
-ORDER BY g.created_at"""
+ORDER BY g.created_at""")
 
 
 def _candidates(contact: Contact, event: Event):
     """The person's signups that matter to a new signup for `event`: its own (any status) and the active ones,
     with their events and shifts (plain SQL: it runs on every signup)."""
     with connection.cursor() as cursor:
-        cursor.execute(_CANDIDATES_SQL, {"contact": contact.pk, "event": event.pk, "active": ACTIVE})
+        _CANDIDATES_SQL.execute(cursor, {"contact": contact.pk, "event": event.pk, "active": ACTIVE})
         rows = cursor.fetchall()
     signups = []
     for row in rows:
@@ -263,13 +263,14 @@ def _candidates(contact: Contact, event: Event):
     return signups
 
 
-_LOCK_EVENT_SQL = f"SELECT {rawsql.columns(Event, 'e')} FROM {Event._meta.db_table} e WHERE e.id = %s FOR UPDATE"
+_LOCK_EVENT_SQL = rawsql.Prepared("event_lock", f"SELECT {rawsql.columns(Event, 'e')} FROM {Event._meta.db_table} e "
+                                                "WHERE e.id = %(event)s FOR UPDATE")
 
 
 def _lock_event(event_id) -> Event:
     """The event row, locked until the transaction ends, as it is once locked."""
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_EVENT_SQL, [event_id])
+        _LOCK_EVENT_SQL.execute(cursor, {"event": event_id})
         return rawsql.instance(Event, cursor.fetchone())
 
 

@@ -1,5 +1,7 @@
 """Model instances from plain SQL rows, for the few per-request reads where compiling the ORM query costs more
 CPU than PostgreSQL spends running it (API key authentication, the signup path). Everywhere else: the ORM."""
+import re
+import weakref
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection
@@ -32,3 +34,37 @@ def instance(model, row, start: int = 0):
         if values[index] is not None:
             values[index] = convert(values[index], None, connection)
     return model.from_db(DEFAULT_DB_ALIAS, names, values)
+
+
+class Prepared:
+    """A statement PostgreSQL plans once per connection (PREPARE on first use, then EXECUTE): for the
+    per-request statements whose planning costs PostgreSQL more CPU than running them. `sql` takes %(name)s
+    parameters. A prepared statement outlives rollbacks and dies with its connection (so this needs session
+    connections: no PgBouncer in transaction mode)."""
+
+    def __init__(self, name: str, sql: str):
+        self.name, self.names = name, []
+
+        def number(match):
+            if match.group(1) not in self.names:
+                self.names.append(match.group(1))
+            return f"${self.names.index(match.group(1)) + 1}"
+        self.prepare = f"PREPARE {name} AS " + re.sub(r"%\((\w+)\)s", number, sql).replace("%%", "%")
+        self.run = f"EXECUTE {name}({', '.join(['%s'] * len(self.names))})"
+
+    def execute(self, cursor, params: dict):
+        """Run it on `cursor` (of django.db.connection) with `params` by name."""
+        done = _prepared()
+        if self.name not in done:
+            cursor.execute(self.prepare)
+            done.add(self.name)
+        cursor.execute(self.run, [params[name] for name in self.names])
+
+
+def _prepared() -> set:
+    """The names prepared on this thread's current database connection (a new connection starts empty)."""
+    connection.ensure_connection()
+    raw, state = connection.connection, getattr(connection, "_prepared_statements", None)
+    if state is None or state[0]() is not raw:
+        state = connection._prepared_statements = (weakref.ref(raw), set())
+    return state[1]

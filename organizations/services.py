@@ -73,9 +73,9 @@ def demo_api_key(organization: Organization) -> tuple[ApiKey, str]:
     return key, _format_key(prefix, secret)
 
 
-_KEY_SQL = (f"SELECT {rawsql.columns(ApiKey, 'k')}, {rawsql.columns(Organization, 'o')} "
+_KEY_SQL = rawsql.Prepared("api_key", f"SELECT {rawsql.columns(ApiKey, 'k')}, {rawsql.columns(Organization, 'o')} "
             f"FROM {ApiKey._meta.db_table} k JOIN {Organization._meta.db_table} o ON o.id = k.organization_id "
-            "WHERE k.prefix = %s")
+            "WHERE k.prefix = %(prefix)s")
 
 
 def api_key_authenticate(plain: str) -> ApiKey | None:
@@ -85,7 +85,7 @@ def api_key_authenticate(plain: str) -> ApiKey | None:
     if parsed is None:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_KEY_SQL, [parsed[0]])
+        _KEY_SQL.execute(cursor, {"prefix": parsed[0]})
         row = cursor.fetchone()
     if row is None:
         return None
