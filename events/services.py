@@ -5,7 +5,6 @@ SELECT ... FOR UPDATE, so capacity checks and waitlist promotion of one event ru
 Messages to people are queued on commit (events.jobs) and sent at most once (messaging.send_once).
 """
 from dataclasses import dataclass
-from datetime import timedelta
 
 import nh3
 from django.db import DEFAULT_DB_ALIAS, connection, transaction

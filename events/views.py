@@ -14,7 +14,7 @@ from api.viewsets import TenantViewSet
 from contacts.models import Contact
 from contacts.normalize import zip_centroid
 from contacts.services import contact_for_write
-from organizations.models import ApiKey, Organization
+from organizations.models import ApiKey
 
 from . import services, sharing
 from .models import HOLDING, Event, Shift, Signup, SignupSource, visible_shift

@@ -1,5 +1,6 @@
-"""Model instances from plain SQL rows, for the few per-request reads where compiling the ORM query costs more
-CPU than PostgreSQL spends running it (API key authentication, the signup path). Everywhere else: the ORM."""
+"""Plain SQL for the few per-request statements where compiling the ORM query cost more CPU than PostgreSQL spent
+running it (API key authentication, the signup path): model instances from plain rows, and statements prepared
+once per connection. Everywhere else: the ORM."""
 import re
 import weakref
 from functools import cache
@@ -42,7 +43,12 @@ class Prepared:
     parameters. A prepared statement outlives rollbacks and dies with its connection (so this needs session
     connections: no PgBouncer in transaction mode)."""
 
+    _taken: set[str] = set()
+
     def __init__(self, name: str, sql: str):
+        if name in self._taken:
+            raise ValueError(f"a prepared statement is already named {name!r}")
+        self._taken.add(name)
         self.name, self.names = name, []
 
         def number(match):

@@ -73,9 +73,10 @@ def demo_api_key(organization: Organization) -> tuple[ApiKey, str]:
     return key, _format_key(prefix, secret)
 
 
-_KEY_SQL = rawsql.Prepared("api_key", f"SELECT {rawsql.columns(ApiKey, 'k')}, {rawsql.columns(Organization, 'o')} "
-            f"FROM {ApiKey._meta.db_table} k JOIN {Organization._meta.db_table} o ON o.id = k.organization_id "
-            "WHERE k.prefix = %(prefix)s")
+_KEY_SQL = rawsql.Prepared("api_key", (
+    f"SELECT {rawsql.columns(ApiKey, 'k')}, {rawsql.columns(Organization, 'o')} "
+    f"FROM {ApiKey._meta.db_table} k JOIN {Organization._meta.db_table} o ON o.id = k.organization_id "
+    "WHERE k.prefix = %(prefix)s"))
 
 
 def api_key_authenticate(plain: str) -> ApiKey | None:
