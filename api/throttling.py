@@ -14,44 +14,71 @@ from organizations.models import ApiKey
 
 
 class _FixedWindowThrottle(SimpleRateThrottle):
-    def allow_request(self, request, view):
+    def window(self, request, view) -> str | None:
+        """The Redis key counting this window's requests of the caller, or None when this limit does not apply."""
         if self.rate is None:
-            return True
+            return None
         ident = self.get_cache_key(request, view)
         if ident is None:
-            return True
+            return None
         now = time.time()
         window_start = int(now // self.duration * self.duration)
-        key = f"throttle:{self.scope}:{ident}:{window_start}"
-        count = _count(key, self.duration + 1)
         self.reset_in = max(1, int(window_start + self.duration - now))
-        remaining = max(0, self.num_requests - count)
-        _note_limit(request, self.num_requests, remaining, self.reset_in)
+        return f"throttle:{self.scope}:{ident}:{window_start}"
+
+    def settle(self, request, count: int) -> bool:
+        """Whether the window's `count`-th request is allowed (and the RateLimit headers noted)."""
+        _note_limit(request, self.num_requests, max(0, self.num_requests - count), self.reset_in)
         return count <= self.num_requests
+
+    def allow_request(self, request, view):
+        key = self.window(request, view)
+        return key is None or self.settle(request, _count([(key, self.duration + 1)])[0])
 
     def wait(self):
         return self.reset_in
 
 
+class ThrottleMixin:
+    """Checks all of a view's limits in one Redis round trip (DRF's check_throttles makes one per throttle)."""
+
+    def check_throttles(self, request):
+        own, others = [], []
+        for throttle in self.get_throttles():
+            (own if isinstance(throttle, _FixedWindowThrottle) else others).append(throttle)
+        windows = [(throttle, key) for throttle in own if (key := throttle.window(request, self)) is not None]
+        counts = _count([(key, throttle.duration + 1) for throttle, key in windows]) if windows else []
+        refused = [throttle for (throttle, _), count in zip(windows, counts) if not throttle.settle(request, count)]
+        refused += [throttle for throttle in others if not throttle.allow_request(request, self)]
+        if refused:
+            waits = [throttle.wait() for throttle in refused]
+            self.throttled(request, max((wait for wait in waits if wait is not None), default=None))
+
+
 _clients = {}
 
 
-def _count(key: str, timeout: int) -> int:
-    """Add one to the window's counter (created at 0 with its expiry when missing): one Redis round trip
-    through one client per process (Django's RedisCache builds a new client and makes a round trip per call)."""
+def _count(windows: list[tuple[str, int]]) -> list[int]:
+    """Add one to each window's counter (created at 0 with its expiry, in seconds, when missing) in one Redis
+    round trip through one client per process (Django's RedisCache builds a new client and makes a round trip
+    per call)."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
-        cache.add(key, 0, timeout=timeout)  # no-op when the window's counter exists
-        return cache.incr(key)
+        counts = []
+        for key, timeout in windows:
+            cache.add(key, 0, timeout=timeout)  # no-op when the window's counter exists
+            counts.append(cache.incr(key))
+        return counts
     pid = os.getpid()
     if pid not in _clients:
         _clients.clear()
         _clients[pid] = backend._cache.get_client(write=True)
-    full = backend.make_and_validate_key(key)
     pipe = _clients[pid].pipeline(transaction=False)
-    pipe.set(full, 0, ex=timeout, nx=True)
-    pipe.incr(full)
-    return pipe.execute()[1]
+    for key, timeout in windows:
+        full = backend.make_and_validate_key(key)
+        pipe.set(full, 0, ex=timeout, nx=True)
+        pipe.incr(full)
+    return pipe.execute()[1::2]
 
 
 def _note_limit(request, limit, remaining, reset):

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from . import idempotency
 from .context import caller_actor, caller_organization
+from .throttling import ThrottleMixin
 
 
 class IdempotentMixin:
@@ -63,11 +64,11 @@ class CallerMixin:
         return caller_actor(self.request)
 
 
-class ApiView(CallerMixin, IdempotentMixin, APIView):
+class ApiView(CallerMixin, ThrottleMixin, IdempotentMixin, APIView):
     """The base of non-viewset API views."""
 
 
-class TenantViewSet(CallerMixin, IdempotentMixin, viewsets.GenericViewSet):
+class TenantViewSet(CallerMixin, ThrottleMixin, IdempotentMixin, viewsets.GenericViewSet):
     """Reads go through `Model.objects.visible_to(org)`, writes through `writable_by(org)`: a view never
     filters by organization itself. Unknown and foreign ids are the same 404."""
 

@@ -7,11 +7,12 @@ decided in one place, events.sharing.
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone as dj_timezone
 
 from contacts.models import Contact
+from organizations import rawsql
 from organizations.models import Coalition, Organization, validate_timezone
 from organizations.tenancy import TenantQuerySet
 
@@ -46,6 +47,11 @@ class Sharing(models.TextChoices):
     TOTALS = "totals"        # counts only
 
 
+#: what every member of the coalition sees of the events of others (EventQuerySet.visible_to)
+MEMBERS_SEE = [Visibility.COALITION, Visibility.PUBLIC]
+LISTED = [EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.COMPLETED]
+
+
 class EventQuerySet(TenantQuerySet):
     def visible_to(self, organization):
         """The host and co-hosts see their events in any state; every member of the coalition sees its
@@ -53,10 +59,8 @@ class EventQuerySet(TenantQuerySet):
         if organization is None:
             return self.none()
         co_hosted = EventCoHost.objects.filter(event=OuterRef("pk"), organization=organization)
-        return self.filter(
-            Q(host=organization) | Exists(co_hosted) |
-            Q(coalition_id=organization.coalition_id, visibility__in=[Visibility.COALITION, Visibility.PUBLIC],
-              status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.COMPLETED]))
+        return self.filter(Q(host=organization) | Exists(co_hosted) |
+                           Q(coalition_id=organization.coalition_id, visibility__in=MEMBERS_SEE, status__in=LISTED))
 
     def writable_by(self, organization):
         """Changing an event (and its shifts) is the host's; members sign people up through
@@ -135,6 +139,35 @@ class Shift(models.Model):
 
     class Meta:
         ordering = ["starts_at", "role"]
+
+
+_VISIBLE_SHIFT_SQL = rawsql.Prepared("visible_shift", f"""
+SELECT {rawsql.columns(Shift, "s")}, {rawsql.columns(Event, "e")}
+FROM {Shift._meta.db_table} s JOIN {Event._meta.db_table} e ON e.id = s.event_id
+WHERE s.id = %(shift)s AND e.id = %(event)s AND (
+    e.host_id = %(organization)s
+    OR EXISTS (SELECT 1 FROM {EventCoHost._meta.db_table} c
+               WHERE c.event_id = e.id AND c.organization_id = %(organization)s)
+    OR (e.coalition_id = %(coalition)s AND e.visibility = ANY(%(members_see)s) AND e.status = ANY(%(listed)s)))""")
+
+
+def visible_shift(organization, event_id, shift_id) -> Shift | None:
+    """Shift `shift_id` of event `event_id`, with its event, if Event.objects.visible_to(organization) holds that
+    event; else None. The signup path's first read, in plain SQL: compiling it with the ORM cost more CPU than
+    all of a signup's statements take in PostgreSQL. It is visible_to's rule again, which
+    tests/events/test_visible_shift.py holds to visible_to case by case."""
+    if organization is None:
+        return None
+    with connection.cursor() as cursor:
+        _VISIBLE_SHIFT_SQL.execute(cursor, {
+            "shift": shift_id, "event": event_id, "organization": organization.pk,
+            "coalition": organization.coalition_id, "members_see": MEMBERS_SEE, "listed": LISTED})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    shift = rawsql.instance(Shift, row)
+    shift.event = rawsql.instance(Event, row, rawsql.width(Shift))
+    return shift
 
 
 class SignupStatus(models.TextChoices):

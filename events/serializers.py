@@ -1,9 +1,10 @@
 """Shapes of events, shifts and signups (DESIGN.md section 7). Validation of input only; rules in services."""
+import uuid
 from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
-from contacts.inputs import PersonInput
+from contacts.inputs import PersonInput, validate_people
 from organizations.models import Organization, validate_timezone
 
 from . import sharing
@@ -107,6 +108,81 @@ class SignupInput(serializers.Serializer):
         if ("contact" in data) == ("person" in data):
             raise serializers.ValidationError("Give either `contact` (an id) or `person` (a contact body).")
         return data
+
+
+def signup_input(data) -> dict:
+    """SignupInput's validated data. The ordinary body (a contact id or a plain person, a shift, plain referrer
+    strings) takes a lean path that builds exactly what SignupInput builds, for a tenth of the CPU (DRF's
+    per-field machinery cost more than all the SQL of a signup); anything else goes through SignupInput, which
+    reports errors as always. tests/events/test_signup_input.py holds the two together."""
+    lean = _lean_signup(data)
+    if lean is not None:
+        return lean
+    serializer = SignupInput(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+_SOURCES = {str(choice): choice for choice in SignupInput._declared_fields["source"].choices}
+_REFERRER_LIMITS = {name: field.max_length for name, field in ReferrerInput._declared_fields.items()}
+
+
+class _Unusual(Exception):
+    pass
+
+
+def _plain(value, max_length: int) -> str:
+    """A string serializers.CharField(allow_blank=True) returns as it is (no whitespace to trim, no control
+    character); anything else is unusual."""
+    if type(value) is not str or len(value) > max_length or not value.isprintable() or value != value.strip():
+        raise _Unusual
+    return value
+
+
+def _uuid(value) -> uuid.UUID:
+    if type(value) is not str:
+        raise _Unusual
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise _Unusual from None
+
+
+def _lean_signup(data) -> dict | None:
+    if type(data) is not dict or ("contact" in data) == ("person" in data):
+        return None
+    try:
+        out = {}
+        if "contact" in data:
+            out["contact"] = _uuid(data["contact"])
+        else:
+            if type(data["person"]) is not dict:
+                return None
+            people, errors = validate_people([data["person"]])
+            if errors:
+                return None
+            out["person"] = people[0]
+        if "shift" in data:
+            out["shift"] = None if data["shift"] is None else _uuid(data["shift"])
+        out["guests"] = data.get("guests", 0)
+        if type(out["guests"]) is not int or not 0 <= out["guests"] <= 20:
+            return None
+        if "source" in data:
+            if type(data["source"]) is not str or data["source"] not in _SOURCES:
+                return None
+            out["source"] = _SOURCES[data["source"]]
+        if "referrer" in data:
+            referrer = data["referrer"]
+            if type(referrer) is not dict or referrer.get("url"):  # a URL goes through URLField's checks
+                return None
+            out["referrer"] = {name: _plain(referrer[name], limit) for name, limit in _REFERRER_LIMITS.items()
+                               if name in referrer}
+        out["override_overlap"] = data.get("override_overlap", False)
+        if type(out["override_overlap"]) is not bool:
+            return None
+    except _Unusual:
+        return None
+    return out
 
 
 class CheckInInput(serializers.Serializer):

@@ -5,23 +5,23 @@ SELECT ... FOR UPDATE, so capacity checks and waitlist promotion of one event ru
 Messages to people are queued on commit (events.jobs) and sent at most once (messaging.send_once).
 """
 from dataclasses import dataclass
-from datetime import timedelta
 
 import nh3
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contacts.models import Contact
 from contacts.services import contact_upsert, resolve
+from organizations import rawsql
 from organizations.errors import Conflict, DomainError
 from organizations.services import actor_label, audit_record
 
 from . import schedule
 from .models import (ACTIVE, HOLDING, Event, EventCoHost, EventStatus, Shift, Signup, SignupSource, SignupStatus,
                      SignupStatusChange)
-from .webhooks import notify_signup
+from .webhooks import notify_signup, signup_audience
 
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote"}
 
@@ -186,30 +186,91 @@ class SignupResult:
     created: bool
 
 
+# The capacity rule, in plain SQL on the hot path (the ORM spent more CPU compiling it than PostgreSQL spent
+# running it): whether `places` more fit the event's and the shift's capacities, against the places held when
+# the statement starts -- so the caller locks the event row in an earlier statement, and no concurrent signup
+# slips past. Capacities are read here too, as of the lock. Served by the (event, status) index.
+_ROOM_SQL = f"""
+SELECT (e.capacity IS NULL OR held.event_places + %(places)s <= e.capacity)
+       AND (s.capacity IS NULL OR held.shift_places + %(places)s <= s.capacity) AS fits
+FROM {Event._meta.db_table} e LEFT JOIN {Shift._meta.db_table} s ON s.id = %(shift)s AND s.event_id = e.id,
+     LATERAL (SELECT COALESCE(SUM(guests + 1), 0) AS event_places,
+                     COALESCE(SUM(guests + 1) FILTER (WHERE shift_id = %(shift)s), 0) AS shift_places
+              FROM {Signup._meta.db_table}
+              WHERE event_id = e.id AND status = ANY(%(holding)s) AND id IS DISTINCT FROM %(exclude)s) held
+WHERE e.id = %(event)s"""
+
+
 def _has_room(event: Event, shift: Shift | None, places: int, exclude=None) -> bool:
     """Whether `places` more fit the event's and the shift's capacity (one query). Call with the event locked."""
-    if event.capacity is None and (shift is None or shift.capacity is None):
-        return True
-    # plain SQL on the hot path (the ORM spent more CPU compiling this than PostgreSQL spent running it);
-    # served by the (event, status) index
     with connection.cursor() as cursor:
-        cursor.execute(_TAKEN_SQL, [shift.pk if shift is not None else None, event.pk, [str(x) for x in HOLDING],
-                                    exclude.pk if exclude is not None else None])
-        taken_event, taken_shift = cursor.fetchone()
-    if event.capacity is not None and taken_event + places > event.capacity:
-        return False
-    return shift is None or shift.capacity is None or taken_shift + places <= shift.capacity
+        cursor.execute(_ROOM_SQL, _room_params(event, shift, places, exclude))
+        return cursor.fetchone()[0]
 
 
-_TAKEN_SQL = (f"SELECT COALESCE(SUM(guests + 1), 0), COALESCE(SUM(guests + 1) FILTER (WHERE shift_id = %s), 0) "
-              f"FROM {Signup._meta.db_table} WHERE event_id = %s AND status = ANY(%s) "
-              f"AND id IS DISTINCT FROM %s")
+def _room_params(event, shift, places, exclude=None) -> dict:
+    return {"event": event.pk, "shift": shift.pk if shift is not None else None, "places": places,
+            "holding": HOLDING, "exclude": exclude.pk if exclude is not None else None}
+
+
+_SIGNUP_FIELDS = Signup._meta.concrete_fields
+# A new signup and its first history row in one statement; _ROOM_SQL decides its status
+_INSERT_SQL = rawsql.Prepared("signup_insert", (
+    f"WITH room AS ({_ROOM_SQL}), signup AS (INSERT INTO {Signup._meta.db_table} "
+    f"({', '.join(f.column for f in _SIGNUP_FIELDS)}) SELECT "
+    + ", ".join("CASE WHEN room.fits THEN %(fits)s ELSE %(full)s END" if f.attname == "status"
+                else f"%({f.attname})s" for f in _SIGNUP_FIELDS)
+    + f" FROM room RETURNING id, status) INSERT INTO {SignupStatusChange._meta.db_table} "
+    "(signup_id, from_status, to_status, actor, reason, created_at) "
+    "SELECT id, '', status, %(history_actor)s, %(history_reason)s, %(modified_at)s FROM signup RETURNING to_status"))
+
+
+def _insert(signup: Signup, fits: str, full: str, actor, reason: str, audience) -> Signup:
+    """Save the new `signup` with status `fits` if its places fit (_ROOM_SQL), else `full`, with its history row;
+    then its webhooks, as _history does for later changes. Call with the event locked."""
+    params = {f.attname: f.get_db_prep_save(getattr(signup, f.attname), connection) for f in _SIGNUP_FIELDS}
+    params.update(_room_params(signup.event, signup.shift, signup.places), fits=fits, full=full,
+                  history_actor=actor_label(actor) if actor is not None else "", history_reason=reason)
+    with connection.cursor() as cursor:
+        _INSERT_SQL.execute(cursor, params)
+        signup.status = cursor.fetchone()[0]
+    signup._state.adding, signup._state.db = False, DEFAULT_DB_ALIAS
+    notify_signup(signup, created=True, audience=audience)
+    return signup
+
+
+_CANDIDATES_SQL = rawsql.Prepared("signup_candidates", f"""
+SELECT {rawsql.columns(Signup, "g")}, {rawsql.columns(Event, "e")}, {rawsql.columns(Shift, "s")}
+FROM {Signup._meta.db_table} g JOIN {Event._meta.db_table} e ON e.id = g.event_id
+     LEFT JOIN {Shift._meta.db_table} s ON s.id = g.shift_id
+WHERE g.contact_id = %(contact)s AND (g.event_id = %(event)s OR g.status = ANY(%(active)s))
+ORDER BY g.created_at""")
 
 
 def _candidates(contact: Contact, event: Event):
-    """The person's signups that matter to a new signup for `event`: its own (any status) and the active ones."""
-    return list(Signup.objects.filter(Q(event=event) | Q(status__in=ACTIVE), contact=contact)
-                .select_related("event", "shift"))
+    """The person's signups that matter to a new signup for `event`: its own (any status) and the active ones,
+    with their events and shifts (plain SQL: it runs on every signup)."""
+    with connection.cursor() as cursor:
+        _CANDIDATES_SQL.execute(cursor, {"contact": contact.pk, "event": event.pk, "active": ACTIVE})
+        rows = cursor.fetchall()
+    signups = []
+    for row in rows:
+        signup = rawsql.instance(Signup, row)
+        signup.event = rawsql.instance(Event, row, rawsql.width(Signup))
+        signup.shift = rawsql.instance(Shift, row, rawsql.width(Signup) + rawsql.width(Event))
+        signups.append(signup)
+    return signups
+
+
+_LOCK_EVENT_SQL = rawsql.Prepared("event_lock", f"SELECT {rawsql.columns(Event, 'e')} FROM {Event._meta.db_table} e "
+                                                "WHERE e.id = %(event)s FOR UPDATE")
+
+
+def _lock_event(event_id) -> Event:
+    """The event row, locked until the transaction ends, as it is once locked."""
+    with connection.cursor() as cursor:
+        _LOCK_EVENT_SQL.execute(cursor, {"event": event_id})
+        return rawsql.instance(Event, cursor.fetchone())
 
 
 def _clash(contact: Contact, event: Event, shift: Shift | None, exclude=None, signups=None) -> Signup | None:
@@ -232,11 +293,12 @@ def _clash_error(other: Signup) -> Conflict:
                                      "shift": str(other.shift_id) if other.shift_id else None}})
 
 
-def _history(signup, from_status, to_status, actor=None, reason=""):
-    """Every status change of a signup ends here: its history row, and the partners' webhooks."""
+def _history(signup, from_status, to_status, actor=None, reason="", audience=None):
+    """Every status change of a signup ends here (but a new signup's first, written with it by _insert): its
+    history row, and the partners' webhooks (to `audience` if the caller read it: events.webhooks)."""
     SignupStatusChange.objects.create(signup=signup, from_status=from_status or "", to_status=to_status,
                                       actor=actor_label(actor) if actor is not None else "", reason=reason)
-    notify_signup(signup, created=not from_status)
+    notify_signup(signup, created=not from_status, audience=audience)
 
 
 def _check_open(event: Event, *, walk_in=False):
@@ -282,33 +344,31 @@ def signup_create(*, event: Event, organization, contact: Contact | None = None,
             other = _clash(contact, event, shift, exclude=existing, signups=signups)
             if other is not None:
                 raise _clash_error(other)
-        if shift is not None:  # one query: lock the event row, read the shift as of the lock
-            shift = Shift.objects.select_related("event").select_for_update(of=("event",)).get(pk=shift.pk)
-            event = shift.event
-        else:
-            event = Event.objects.select_for_update().get(pk=event.pk)
+        audience = signup_audience(organization.coalition_id, created=existing is None)  # before the lock
+        event = _lock_event(event.pk)  # shift capacities are read as of the lock too (_ROOM_SQL)
         _check_open(event, walk_in=walk_in)
-        places = 1 + guests
-        status = SignupStatus.ATTENDED if walk_in else (
-            SignupStatus.REGISTERED if _has_room(event, shift, places, exclude=existing) else SignupStatus.WAITLISTED)
         referrer = referrer or {}
-        fields = {"status": status, "recruited_by": organization, "source": SignupSource.WALK_IN if walk_in else source,
+        fields = {"recruited_by": organization, "source": SignupSource.WALK_IN if walk_in else source,
                   "guests": guests, "referrer_url": referrer.get("url", ""),
                   **{f"utm_{k}": referrer.get(f"utm_{k}", "") for k in ("source", "medium", "campaign", "term",
                                                                         "content")},
                   "modified_at": timezone.now()}
         if walk_in:
             fields["checked_in_at"] = timezone.now()
+        # walk-ins are let in even when the event is full; others are registered if they fit, else waitlisted
+        fits, full = ((SignupStatus.ATTENDED,) * 2 if walk_in else (SignupStatus.REGISTERED, SignupStatus.WAITLISTED))
         if existing is not None:  # a cancelled signup comes back to life instead of a duplicate row
             previous = existing.status
             for name, value in fields.items():
                 setattr(existing, name, value)
+            existing.status = fits if walk_in or _has_room(event, shift, 1 + guests, exclude=existing) else full
             existing.save()
             signup = existing
-            _history(signup, previous, status, actor, "signed up again")
+            _history(signup, previous, signup.status, actor, "signed up again", audience)
         else:
-            signup = Signup.objects.create(event=event, shift=shift, contact=contact, **fields)
-            _history(signup, "", status, actor, "walk-in" if walk_in else "signed up")
+            signup = _insert(Signup(event=event, shift=shift, contact=contact, **fields), fits, full, actor,
+                             "walk-in" if walk_in else "signed up", audience)
+        status = signup.status
         if walk_in and not event.check_in_started_at:
             Event.objects.filter(pk=event.pk).update(check_in_started_at=timezone.now())
             event.check_in_started_at = timezone.now()

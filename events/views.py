@@ -14,12 +14,12 @@ from api.viewsets import TenantViewSet
 from contacts.models import Contact
 from contacts.normalize import zip_centroid
 from contacts.services import contact_for_write
-from organizations.models import ApiKey, Organization
+from organizations.models import ApiKey
 
 from . import services, sharing
-from .models import HOLDING, Event, Shift, Signup, SignupSource
+from .models import HOLDING, Event, Shift, Signup, SignupSource, visible_shift
 from .serializers import (CheckInInput, EventInput, EventSerializer, ShiftInput, ShiftSerializer, SignupInput,
-                          SignupSerializer, SignupStatusInput, event_view, shift_view, signup_view)
+                          SignupSerializer, SignupStatusInput, event_view, shift_view, signup_input, signup_view)
 
 EARTH_MILES = 3958.8
 
@@ -135,7 +135,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
                 queryset = queryset.filter(status__in=request.query_params["status"].split(","))
             page = self.paginate_queryset(queryset)
             return self.get_paginated_response([signup_view(s) for s in page])
-        data = self._input(SignupInput(data=request.data))
+        data = signup_input(request.data)
         result = services.signup_create(
             event=event, organization=self.organization, contact=self._contact(data.get("contact")),
             person=data.get("person"),
@@ -184,7 +184,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         every other case (no such shift or event, a malformed body or id) down the usual path and its errors."""
         try:
             shift_id = request.data.get("shift") if isinstance(request.data, dict) else None
-            shift_id = uuid.UUID(shift_id) if isinstance(shift_id, str) else None
+            shift_id, event_id = uuid.UUID(shift_id) if isinstance(shift_id, str) else None, uuid.UUID(pk)
         except ParseError:  # DRF raises a parse error once only: keep the usual order (404 first, then 400)
             self._event(pk, display=False)
             raise
@@ -192,8 +192,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
             shift_id = None
         if shift_id is None:
             return None
-        return Shift.objects.select_related("event").filter(
-            pk=shift_id, event__in=Event.objects.visible_to(self.organization).filter(pk=pk).values("pk")).first()
+        return visible_shift(self.organization, event_id, shift_id)
 
     @staticmethod
     def _shift(event, shift_id):

@@ -11,9 +11,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
+from . import rawsql
 from .errors import DomainError
 from .models import ApiKey, AuditEvent, Organization
 from .scopes import ALL_SCOPES, COALITION_ADMIN, KNOWN_SCOPES
@@ -72,13 +73,26 @@ def demo_api_key(organization: Organization) -> tuple[ApiKey, str]:
     return key, _format_key(prefix, secret)
 
 
+_KEY_SQL = rawsql.Prepared("api_key", (
+    f"SELECT {rawsql.columns(ApiKey, 'k')}, {rawsql.columns(Organization, 'o')} "
+    f"FROM {ApiKey._meta.db_table} k JOIN {Organization._meta.db_table} o ON o.id = k.organization_id "
+    "WHERE k.prefix = %(prefix)s"))
+
+
 def api_key_authenticate(plain: str) -> ApiKey | None:
-    """The active key matching `plain`, or None. Compared in constant time."""
+    """The active key matching `plain` (with its organization), or None. Compared in constant time. Read on every
+    request, never cached, so a revocation applies to the next request; in plain SQL (organizations.rawsql)."""
     parsed = _parse_key(plain)
     if parsed is None:
         return None
-    key = ApiKey.objects.select_related("organization").filter(prefix=parsed[0]).first()
-    if key is None or not hmac.compare_digest(key.secret_hash, _hash(plain)) or not key.is_active:
+    with connection.cursor() as cursor:
+        _KEY_SQL.execute(cursor, {"prefix": parsed[0]})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    key = rawsql.instance(ApiKey, row)
+    key.organization = rawsql.instance(Organization, row, rawsql.width(ApiKey))
+    if not hmac.compare_digest(key.secret_hash, _hash(plain)) or not key.is_active:
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:

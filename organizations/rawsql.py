@@ -1,0 +1,76 @@
+"""Plain SQL for the few per-request statements where compiling the ORM query cost more CPU than PostgreSQL spent
+running it (API key authentication, the signup path): model instances from plain rows, and statements prepared
+once per connection. Everywhere else: the ORM."""
+import re
+import weakref
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS, connection
+
+
+def columns(model, alias: str) -> str:
+    """The select list of every concrete column of `model`, in field order, from table alias `alias`."""
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+def width(model) -> int:
+    return len(model._meta.concrete_fields)
+
+
+@cache
+def _layout(model):
+    fields = model._meta.concrete_fields
+    converters = [(i, f.from_db_value) for i, f in enumerate(fields) if hasattr(f, "from_db_value")]
+    return [f.attname for f in fields], fields.index(model._meta.pk), converters
+
+
+def instance(model, row, start: int = 0):
+    """The `model` instance in row[start:] (laid out by `columns`), or None when its primary key is NULL (the
+    missing side of a LEFT JOIN). Values go through the fields' from_db_value, as the ORM's would."""
+    names, pk_index, converters = _layout(model)
+    values = list(row[start:start + len(names)])
+    if values[pk_index] is None:
+        return None
+    for index, convert in converters:
+        if values[index] is not None:
+            values[index] = convert(values[index], None, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, names, values)
+
+
+class Prepared:
+    """A statement PostgreSQL plans once per connection (PREPARE on first use, then EXECUTE): for the
+    per-request statements whose planning costs PostgreSQL more CPU than running them. `sql` takes %(name)s
+    parameters. A prepared statement outlives rollbacks and dies with its connection (so this needs session
+    connections: no PgBouncer in transaction mode)."""
+
+    _taken: set[str] = set()
+
+    def __init__(self, name: str, sql: str):
+        if name in self._taken:
+            raise ValueError(f"a prepared statement is already named {name!r}")
+        self._taken.add(name)
+        self.name, self.names = name, []
+
+        def number(match):
+            if match.group(1) not in self.names:
+                self.names.append(match.group(1))
+            return f"${self.names.index(match.group(1)) + 1}"
+        self.prepare = f"PREPARE {name} AS " + re.sub(r"%\((\w+)\)s", number, sql).replace("%%", "%")
+        self.run = f"EXECUTE {name}({', '.join(['%s'] * len(self.names))})"
+
+    def execute(self, cursor, params: dict):
+        """Run it on `cursor` (of django.db.connection) with `params` by name."""
+        done = _prepared()
+        if self.name not in done:
+            cursor.execute(self.prepare)
+            done.add(self.name)
+        cursor.execute(self.run, [params[name] for name in self.names])
+
+
+def _prepared() -> set:
+    """The names prepared on this thread's current database connection (a new connection starts empty)."""
+    connection.ensure_connection()
+    raw, state = connection.connection, getattr(connection, "_prepared_statements", None)
+    if state is None or state[0]() is not raw:
+        state = connection._prepared_statements = (weakref.ref(raw), set())
+    return state[1]
