@@ -5,13 +5,14 @@ token's nonce -> contact_upsert for the owner and for each co-sponsor entitled t
 exact text, time and IP) -> the action (signature, story, volunteer interest) -> attribution -> outbox rows ->
 (after commit) the rq jobs -> the thank-you.
 """
+import functools
 import ipaddress
 import logging
 import time
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
@@ -198,25 +199,38 @@ def _insert_together(*groups: tuple[list, str]) -> None:
     Instances carry every value (defaults apply when they are built); a violated constraint raises Django's
     IntegrityError as save() would. Foreign keys are deferred to the commit, so a row may point at another of
     the same statement."""
+    db = connections[DEFAULT_DB_ALIAS]
+    groups = [(objects, conflict) for objects, conflict in groups if objects]
     statements, params = [], []
     for objects, conflict in groups:
-        if not objects:
-            continue
-        meta = objects[0]._meta
-        fields = meta.concrete_fields
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        statements.append(f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "
-                          f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
-                          f"VALUES {', '.join([row] * len(objects))} {conflict}")
+        fields = objects[0]._meta.concrete_fields
+        statements.append(_insert_sql(type(objects[0]), len(objects), conflict))
         for obj in objects:
-            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+            params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
     *first, last = statements
     sql = ("WITH " + ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first)) + " " if first else "") + last
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
     for objects, _conflict in groups:
         for obj in objects:
-            obj._state.adding, obj._state.db = False, connection.alias
+            obj._state.adding, obj._state.db = False, db.alias
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(model, rows: int, conflict: str) -> str:
+    quote, fields = connection.ops.quote_name, model._meta.concrete_fields
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row] * rows)} {conflict}")
+
+
+def _signed_before(form, contact) -> bool:
+    """Whether the person's action on this form is recorded already. Raw SQL: composing this one-line query costs
+    the ORM ten times what running it does (0.4 ms CPU)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {FormAction._meta.db_table} WHERE form_id = %s AND contact_id = %s LIMIT 1",
+                       [form.pk, contact.pk])
+        return cursor.fetchone() is not None
 
 
 def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: str = "", language: str = "en",
@@ -250,8 +264,8 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
                                                              coalition=False, now=captured))
                 contact = contact_upsert(organization=organization, person=other_person, source="form",
                                          contact=contact).contact
-            outcome = "already_recorded" if form.kind in ONE_PER_PERSON and FormAction.objects.filter(
-                form=form, contact=contact).exists() else "recorded"
+            outcome = ("already_recorded" if form.kind in ONE_PER_PERSON and _signed_before(form, contact)
+                       else "recorded")
             submission = Submission(
                 form=form, contact=contact, outcome=outcome,
                 answers=({**cleaned.answers, "story": cleaned.values["story"]} if form.kind == Kind.STORY
@@ -312,7 +326,11 @@ def outbox_dispatch(ids: list[str]) -> bool:
     if not ids:
         return True
     try:
-        _queue().enqueue("webforms.jobs.outbox_deliver_many", ids, result_ttl=3600, failure_ttl=7 * 86400)
+        queue = _queue()
+        with queue.connection.pipeline() as pipe:  # one round trip for rq's writes instead of two
+            queue.enqueue("webforms.jobs.outbox_deliver_many", ids, result_ttl=3600, failure_ttl=7 * 86400,
+                          pipeline=pipe)
+            pipe.execute()
     except Exception as exc:
         log.warning("outbox: could not queue %d messages (%s); the sweep will", len(ids), exc)
         return False
