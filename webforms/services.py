@@ -225,11 +225,12 @@ def _insert_sql(model, rows: int, conflict: str) -> str:
 
 
 def _signed_before(form, contact) -> bool:
-    """Whether the person's action on this form is recorded already. Raw SQL: composing this one-line query costs
-    the ORM ten times what running it does (0.4 ms CPU)."""
+    """Whether the person's signature (or other one-per-person action) on this form is recorded already. The
+    predicate is the one of the unique index one_action_per_form_contact, so PostgreSQL reads that index rather
+    than every action of the form. Raw SQL: the ORM spent ten times the query's own cost composing it."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {FormAction._meta.db_table} WHERE form_id = %s AND contact_id = %s LIMIT 1",
-                       [form.pk, contact.pk])
+        cursor.execute(f"SELECT 1 FROM {FormAction._meta.db_table} WHERE form_id = %s AND contact_id = %s "
+                       f"AND kind <> %s LIMIT 1", [form.pk, contact.pk, Kind.STORY.value])
         return cursor.fetchone() is not None
 
 
