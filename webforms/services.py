@@ -1,9 +1,10 @@
 """The submission pipeline (one service for the embed page and the JSON endpoint) and form management.
 
-submission_receive: limits -> open? -> token -> honeypot / fill time -> validate -> (one transaction) claim the
-token's nonce -> contact_upsert for the owner and for each co-sponsor entitled to the person (consents with their
-exact text, time and IP) -> the action (signature, story, volunteer interest) -> attribution -> outbox rows ->
-(after commit) the rq jobs -> the thank-you.
+submission_receive: limits -> open? -> token -> honeypot / fill time -> validate -> (one transaction)
+contact_upsert for the owner and for each co-sponsor entitled to the person (consents with their exact text, time
+and IP) -> signed before? -> an RSVP's or testimony's sign-up -> one INSERT of the submission (its attribution and
+the token's nonce, which claims the token), the action (signature, story, volunteer interest) and the outbox
+rows -> webhooks -> (after commit) the rq job -> the thank-you.
 """
 import functools
 import ipaddress
