@@ -124,12 +124,14 @@ def fire(port, path, payloads, clients):
 
 
 def _tree_cpu(process) -> float:
+    """CPU of a process and its descendants, those that ended included (a reaped child's CPU moves to its parent's
+    children times: PostgreSQL's autovacuum workers come and go, gunicorn recycles workers)."""
     import psutil
     total = 0.0
     for proc in [process, *process.children(recursive=True)]:
         try:
             times = proc.cpu_times()
-            total += times.user + times.system
+            total += times.user + times.system + times.children_user + times.children_system
         except psutil.Error:
             pass
     return total

@@ -190,3 +190,33 @@ def test_submission_webhooks_go_to_the_organizations_entitled_to_the_signer(form
     assert told == {"owner", "everyone"}, "the 'recruited' co-sponsor (not its ref) and 'none' learn nothing"
     payload = WebhookMessage.objects.get(organization=orgs["owner"]).payload
     assert payload["submission"]["id"] == str(Submission.objects.get().pk)
+
+
+@pytest.mark.parametrize("ip", ["203.0.113.9", "2001:db8::7", "2001:DB8:0:0:0:0:0:7", None, "not-an-ip"])
+@pytest.mark.parametrize("text", [CONSENT_EMAIL, "  Padded text. ", "x" * 5001])
+def test_a_forms_person_is_validated_as_person_input_would(form, ip, text):
+    """The lean path of _validated_person gives what PersonInput gives, or leaves the judgement to it."""
+    from django.utils import timezone
+
+    from contacts.inputs import PersonInput
+    from webforms.services import _person, _validated_person
+    from webforms.validation import validate_submission
+
+    form.email_consent_text = text
+    cleaned, errors = validate_submission(form, signer(form, phone="860-555-0123", consent_sms=True,
+                                                       consent_coalition=True))
+    assert not errors
+    person = _person(form, cleaned, language="en", ip=ip, coalition=True, now=timezone.now())
+    reference = PersonInput(data=person)
+    if not reference.is_valid():
+        with pytest.raises(DomainError) as caught:
+            _validated_person(person)
+        assert caught.value.fields == {"consents": ["Check this field."]}
+        return
+    assert _validated_person(person) == reference.validated_data
+
+
+def test_a_value_the_database_cannot_hold_is_refused_by_field(form):
+    with pytest.raises(DomainError) as caught:
+        submission_receive(form=form, data=signer(form, family_name="Lo\x00pez"), ip="203.0.113.9")
+    assert caught.value.fields == {"family_name": ["Check this field."]} and Submission.objects.count() == 0

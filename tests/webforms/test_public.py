@@ -195,3 +195,28 @@ def test_json_throttled_with_retry_after(form, settings):
     response = api(client, "post", form, signer(form, answers={"role": "parent"}))
     assert response.status_code == 429 and int(response["Retry-After"]) >= 1
     assert response.json()["error"]["code"] == "throttled"
+
+
+def test_the_per_process_form_cache_follows_changes(form, monkeypatch):
+    """A save of the form or of a co-sponsor in this process shows at once; a change made elsewhere (here an
+    UPDATE, which sends no signal, as another process's save looks from this one) within FORM_CACHE_SECONDS."""
+    import time
+
+    from webforms import views
+    from webforms.models import Form, FormCosponsor
+
+    assert views.load_form(form.slug).title == "Close the gap"
+    form.title = "Fund our schools"
+    form.save()
+    assert views.load_form(form.slug).title == "Fund our schools"
+    FormCosponsor.objects.filter(form=form).update(sharing="none")
+    assert [c.sharing for c in views.load_form(form.slug).cosponsors.all()] == ["recruited"], "kept seconds"
+    started = time.monotonic()
+    monkeypatch.setattr(views.time, "monotonic", lambda: started + views.FORM_CACHE_SECONDS + 1)
+    assert [c.sharing for c in views.load_form(form.slug).cosponsors.all()] == ["none"]
+    cosponsor = FormCosponsor.objects.get(form=form)
+    cosponsor.sharing = "all"
+    cosponsor.save()
+    assert [c.sharing for c in views.load_form(form.slug).cosponsors.all()] == ["all"]
+    Form.objects.get(pk=form.pk).delete()
+    assert views.load_form(form.slug) is None
