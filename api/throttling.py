@@ -33,7 +33,7 @@ class _FixedWindowThrottle(SimpleRateThrottle):
 
     def allow_request(self, request, view):
         key = self.window(request, view)
-        return key is None or self.settle(request, _count([(key, self.duration + 1)])[0])
+        return key is None or self.settle(request, count_windows([(key, self.duration + 1)])[0])
 
     def wait(self):
         return self.reset_in
@@ -47,7 +47,7 @@ class ThrottleMixin:
         for throttle in self.get_throttles():
             (own if isinstance(throttle, _FixedWindowThrottle) else others).append(throttle)
         windows = [(throttle, key) for throttle in own if (key := throttle.window(request, self)) is not None]
-        counts = _count([(key, throttle.duration + 1) for throttle, key in windows]) if windows else []
+        counts = count_windows([(key, throttle.duration + 1) for throttle, key in windows]) if windows else []
         refused = [throttle for (throttle, _), count in zip(windows, counts) if not throttle.settle(request, count)]
         refused += [throttle for throttle in others if not throttle.allow_request(request, self)]
         if refused:
@@ -58,7 +58,7 @@ class ThrottleMixin:
 _clients = {}
 
 
-def _count(windows: list[tuple[str, int]]) -> list[int]:
+def count_windows(windows: list[tuple[str, int]]) -> list[int]:
     """Add one to each window's counter (created at 0 with its expiry, in seconds, when missing) in one Redis
     round trip through one client per process (Django's RedisCache builds a new client and makes a round trip
     per call)."""

@@ -5,7 +5,7 @@ down a person can still sign (the submission is stored and its messages wait in 
 import logging
 import time
 
-from api.throttling import _count as window_count
+from api.throttling import count_windows
 
 from .conf import setting
 
@@ -31,7 +31,7 @@ def rate_hit(scope: str, ident: str, rate: str | None) -> int | None:
     window = int(now // duration * duration)
     key = f"forms-throttle:{scope}:{ident}:{window}"
     try:
-        count = window_count(key, duration + 1)
+        count = count_windows([(key, duration + 1)])[0]
     except Exception as exc:  # Redis down: fail open rather than lose a signature
         log.warning("form rate limit skipped: %s", exc)
         return None
