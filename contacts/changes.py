@@ -63,11 +63,9 @@ WEBHOOK_EVENTS = {"created": "contact.created", "updated": "contact.updated", "m
 
 def partner_subscribers(coalition_ids) -> list:
     """Organizations of these coalitions with an active endpoint for contact or consent webhooks."""
-    from organizations.models import Organization
-    from webhooks.services import subscribers
+    from webhooks.services import coalition_subscribers
 
-    return subscribers(Organization.objects.filter(coalition_id__in=set(coalition_ids)),
-                       [*WEBHOOK_EVENTS.values(), "consent.changed"])
+    return coalition_subscribers(coalition_ids, [*WEBHOOK_EVENTS.values(), "consent.changed"])
 
 
 def notify_partners(changes: list[ContactChange], subscribers: list | None = None) -> None:

@@ -10,8 +10,8 @@ def _event_type(created: bool) -> str:
 def signup_audience(coalition_id, created: bool) -> list[Organization]:
     """The coalition's organizations subscribed to signup.created (or .updated). A signup reads it before it
     locks the event row, so the lock is not held over this query."""
-    from webhooks.services import subscribers
-    return subscribers(Organization.objects.filter(coalition_id=coalition_id), [_event_type(created)])
+    from webhooks.services import coalition_subscribers
+    return coalition_subscribers([coalition_id], [_event_type(created)])
 
 
 def notify_signup(signup, created: bool, audience: list[Organization] | None = None) -> None:

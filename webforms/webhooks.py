@@ -1,16 +1,14 @@
 """submission.created webhooks, to the organizations entitled to the submission (SubmissionQuerySet.visible_to:
 the owner, and co-sponsors by their sharing mode), with the body the submissions API gives them."""
-from organizations.models import Organization
 
 
 def notify_submission(submission) -> None:
-    from webhooks.services import emit, subscribers
+    from webhooks.services import coalition_subscribers, emit
 
     from .models import Submission
     from .serializers import SubmissionSerializer
 
-    audience = subscribers(Organization.objects.filter(coalition_id=submission.form.organization.coalition_id),
-                           ["submission.created"])
+    audience = coalition_subscribers([submission.form.organization.coalition_id], ["submission.created"])
     if not audience:
         return
     allowed = {org.pk for org in audience if Submission.objects.visible_to(org).filter(pk=submission.pk).exists()}

@@ -135,6 +135,28 @@ def test_emit_builds_each_payload_per_organization_and_skips_those_who_may_not_s
 
 
 @pytest.mark.django_db
+def test_coalition_subscribers_are_the_coalitions_active_subscribers_from_the_moment_they_subscribe(
+        make_org, org_a, org_b):
+    from organizations.models import Coalition, Organization
+    from webhooks.services import coalition_subscribers, subscribers
+
+    elsewhere = Organization.objects.create(coalition=Coalition.objects.create(name="Other", slug="other"),
+                                            slug="zulu", name="Zulu", short_name="z")
+    webhook_create(organization=elsewhere, actor=None, url="http://127.0.0.1:9/z", event_types=["signup.created"])
+    coalition = [org_a.coalition_id]
+    assert coalition_subscribers(coalition, ["signup.created"]) == []
+    webhook_create(organization=org_b, actor=None, url="http://127.0.0.1:9/b", event_types=["signup.created"])
+    webhook_create(organization=org_a, actor=None, url="http://127.0.0.1:9/a", event_types=["contact.updated"])
+    assert coalition_subscribers(coalition, ["signup.created"]) == [org_b], "counts at once, one coalition only"
+    assert coalition_subscribers(coalition, ["signup.created", "contact.updated"]) == [org_a, org_b]
+    assert coalition_subscribers(coalition, ["signup.created", "contact.updated"]) == \
+        subscribers(Organization.objects.filter(coalition_id=org_a.coalition_id), ["signup.created", "contact.updated"])
+    WebhookEndpoint.objects.filter(organization=org_b).update(active=False)
+    assert coalition_subscribers(coalition, ["signup.created"]) == []
+    assert coalition_subscribers([org_a.coalition_id, elsewhere.coalition_id], ["signup.created"]) == [elsewhere]
+
+
+@pytest.mark.django_db
 def test_the_emits_of_one_transaction_share_one_wake_up_after_commit(
         org_a, monkeypatch, django_capture_on_commit_callbacks):
     import webhooks.services
