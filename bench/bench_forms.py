@@ -3,6 +3,11 @@ production setup), through the public JSON endpoint and the whole pipeline (toke
 signature, attribution, outbox rows and their rq jobs).
 
 Targets (issue 7): at least 200 submissions/s with p99 under 250 ms, and every 2xx present in the database.
+Two runs. The verdict: 50 clients together offering 200 submissions/s on a fixed schedule (open loop), latency
+counted from each request's scheduled time, so a server that falls behind shows it in p99. Then the capacity:
+the same 50 clients sending back to back (closed loop). A closed loop cannot show both targets at once: with 50
+requests always in flight, mean latency is 50 / throughput (Little's law), 250 ms at exactly 200/s, so its p99
+measures the queue the clients themselves build, not the server's answer time at 200/s.
 The per-IP rate limit is turned off for the run (FORMS_RATE_PER_IP=0: all clients share 127.0.0.1), and tokens
 are issued in this process with an issue time a minute old, so the minimum fill time passes as for a person.
 Needs DATABASE_URL and REDIS_URL (`make bench` provides throwaway servers).
@@ -87,11 +92,13 @@ def bodies(form, count, run):
     return out
 
 
-def fire(port, path, payloads, clients):
-    """`clients` threads, each with one keep-alive connection, sending POSTs until the payloads run out."""
+def fire(port, path, payloads, clients, rate=None):
+    """`clients` threads, each with one keep-alive connection, sending POSTs until the payloads run out: back to
+    back, or (`rate`) the n-th payload at n / rate seconds, its latency counted from that scheduled time."""
     lock = threading.Lock()
     queue = list(reversed(payloads))
     results = []  # (status, seconds, payload)
+    sent = iter(range(len(payloads)))
 
     def client():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -99,8 +106,11 @@ def fire(port, path, payloads, clients):
             with lock:
                 if not queue:
                     return
-                payload = queue.pop()
+                payload, slot = queue.pop(), next(sent)
             started = time.perf_counter()
+            if rate:
+                started = begun + slot / rate
+                time.sleep(max(0.0, started - time.perf_counter()))
             try:
                 connection.request("POST", path, body=payload, headers={
                     "Content-Type": "application/json", "Origin": "https://partner.example"})
@@ -115,12 +125,12 @@ def fire(port, path, payloads, clients):
                 results.append((status, time.perf_counter() - started, payload))
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
+    begun = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return results, time.perf_counter() - started
+    return results, time.perf_counter() - begun
 
 
 def _tree_cpu(process) -> float:
@@ -172,6 +182,7 @@ def main():
     path = f"/api/public/forms/{form.slug}/"
     try:
         fire(port, path, bodies(form, WARMUP, run + "w"), CLIENTS)
+        paced, paced_elapsed = fire(port, path, bodies(form, SUBMISSIONS, run + "p"), CLIENTS, rate=TARGET_RATE)
         payloads = bodies(form, SUBMISSIONS, run)
         processes = server_processes(server.pid)
         cpu_before = {name: _tree_cpu(proc) for name, proc in processes.items()}
@@ -182,23 +193,29 @@ def main():
     finally:
         server.terminate()
         server.wait(30)
-    ok = [r for r in results if 200 <= r[0] < 300]
+    paced_ok = [r for r in paced if 200 <= r[0] < 300]
+    paced_rate, paced_p99 = len(paced_ok) / paced_elapsed, percentile([r[1] * 1000 for r in paced], 99)
+    met = paced_rate >= TARGET_RATE * 0.98 and paced_p99 < TARGET_P99_MS and len(paced_ok) == len(paced)
+    results_all = results + paced
+    ok = [r for r in results_all if 200 <= r[0] < 300]
     latencies_ms = [r[1] * 1000 for r in results]
     statuses = {}
-    for status, _, _ in results:
+    for status, _, _ in results_all:
         statuses[status] = statuses.get(status, 0) + 1
     nonces = [signing.loads(json.loads(p)["token"], salt=SALT)["n"] for _, _, p in ok]
     stored = Submission.objects.filter(form=form, token_nonce__in=nonces).count()
     signatures = FormAction.objects.filter(submission__token_nonce__in=nonces).count()
-    rate = len(ok) / elapsed
+    rate = len([r for r in results if 200 <= r[0] < 300]) / elapsed
     p50, p99 = percentile(latencies_ms, 50), percentile(latencies_ms, 99)
     workers = os.environ.get("GUNICORN_WORKERS", "cpu*2+1")
     print(f"{SUBMISSIONS} submissions, {CLIENTS} concurrent clients, gunicorn -c deploy/gunicorn.conf.py "
           f"(workers={workers}, {os.cpu_count()} cores)")
     print(f"statuses: {dict(sorted(statuses.items()))}")
-    print(f"throughput: {rate:.0f} submissions/s (target >= {TARGET_RATE}: ratio {rate / TARGET_RATE:.2f})")
-    print(f"latency: p50 {p50:.0f} ms, p99 {p99:.0f} ms (target p99 < {TARGET_P99_MS} ms: "
-          f"ratio {p99 / TARGET_P99_MS:.2f})")
+    print(f"offered {TARGET_RATE}/s by {CLIENTS} clients: {paced_rate:.0f} submissions/s answered, p50 "
+          f"{percentile([r[1] * 1000 for r in paced], 50):.0f} ms, p99 {paced_p99:.0f} ms from the scheduled send "
+          f"(goal >= {TARGET_RATE}/s with p99 < {TARGET_P99_MS} ms: {'met' if met else 'NOT met'})")
+    print(f"capacity, {CLIENTS} clients back to back: {rate:.0f} submissions/s "
+          f"(p50 {p50:.0f} ms, p99 {p99:.0f} ms: the clients' own queue, 50 / throughput on average)")
     cpu_ms = {name: seconds * 1000 / max(1, len(results)) for name, seconds in cpu.items()}
     total_ms = sum(cpu_ms.values())
     print("server CPU per submission: " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_ms.items())
