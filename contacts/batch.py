@@ -2,7 +2,8 @@
 batch of one; the bulk API, CSV import, forms and sign-ups all end here, so matching, consent, tagging and the
 change feed follow the same rules whatever the entry point.
 
-How a batch runs (inside one transaction, holding the coalition's write lock, contacts.locks):
+How a batch runs (inside one transaction, under the coalition's write lock: exclusive for a batch of more than
+KEYED_BATCH people, else shared plus locks on the people's matching keys and contacts; contacts.changes):
 1. lookup: the records' external ids, emails and mobile numbers are looked up in three indexed queries, and the
    state of every candidate contact (emails, phones, addresses, the caller's link, taggings, consents) is loaded
    in a handful of `IN` queries;
@@ -23,7 +24,7 @@ from organizations.errors import Conflict, DomainError
 from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
 
-from .changes import lock_coalition, new_change, partner_subscribers, write_changes
+from .changes import lock_coalition, lock_contacts, lock_keys, new_change, partner_subscribers, write_changes
 from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
@@ -31,6 +32,8 @@ from .normalize import clearly_different_given_names, name_key, similar_names
 from .pgcopy import RowWriter, build, select_rows
 
 CANDIDATES_PER_KEY = 5
+#: up to this many people, a batch locks their matching keys and contacts, not the whole coalition
+KEYED_BATCH = 20
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
 #: addresses (left() keeps the planner off the low-selectivity ZIP index), so the cost follows the number of
 #: same-name people, not the size of the table
@@ -110,6 +113,14 @@ class BatchUpsert:
         self.now = timezone.now()
 
     # ---- 1. lookup ---------------------------------------------------------------------------------------
+
+    def _match_keys(self, people: list[dict], targets: list) -> list[tuple]:
+        """What `_lookup` matches on, as lock keys (see contacts.changes.lock_keys)."""
+        return ([("external_id", self.organization.pk, p["external_id"]) for p in people if p.get("external_id")]
+                + [("email", e["normalized"].upper()) for p in people for e in p.get("emails", [])]
+                + [("phone", ph["number"]) for p in people for ph in p.get("phones", []) if ph["type"] != "landline"]
+                + [("tag", self.organization.pk, n.strip()) for p in people for n in p.get("tags", [])]
+                + [("contact", t.pk) for t in targets if t is not None])
 
     def _lookup(self, people: list[dict], targets: list) -> None:
         org = self.organization
@@ -500,8 +511,17 @@ class BatchUpsert:
         targets = targets or [None] * len(people)
         # read before the coalition lock, which every contact write of the coalition waits for
         self.subscribers = partner_subscribers([self.coalition_id])
-        lock_coalition(self.coalition_id)
-        self._lookup(people, targets)
+        if len(people) > KEYED_BATCH:
+            lock_coalition(self.coalition_id)
+            self._lookup(people, targets)
+        else:  # a form, a signup, an API create: only writes about the same people wait for each other
+            lock_coalition(self.coalition_id, shared=True)
+            lock_keys(self.coalition_id, self._match_keys(people, targets))
+            self._lookup(people, targets)
+            for _ in range(3):  # a contact found by one key may be written by a request that came by another
+                if lock_contacts(self.coalition_id, self.states):
+                    break
+                self._lookup(people, targets)
         writes = _Writes()
         results = []
         touched = {}  # contact id -> (state, created)

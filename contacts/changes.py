@@ -1,17 +1,26 @@
 """The change feed: every contact write ends in `record_change` / `write_changes` (the one place where a future
 webhook emit belongs), and partners read it back in `seq` order with `feed_page`.
 
-Commit order. A bigserial is handed out when a row is inserted, not when it commits, so with free-running writers
-seq 11 could become visible before seq 10, and a reader that had moved its cursor past 11 would never see 10.
-Every writer of ContactChange therefore first takes the coalition's transaction-level advisory lock
-(`lock_coalition`), held until commit: within a coalition, change rows are numbered in commit order, so a reader
-never finds a gap that fills later. The same lock makes matching race-free (two requests cannot both create the
-same email). Writers hold it for the database part of a write only (validation happens before).
+Two transaction-level advisory locks per coalition, both held until commit:
+- The feed lock (`lock_feed`). A bigserial is handed out when a row is inserted, not when it commits, so with
+  free-running writers seq 11 could become visible before seq 10, and a reader that had moved its cursor past 11
+  would never see 10. `write_changes` takes this lock just before it draws seqs, as late in the transaction as
+  it can: within a coalition, change rows are numbered in commit order, so a reader never finds a gap that fills
+  later, and writers queue on it only for their last statements and commit.
+- The write lock (`lock_coalition`), for race-free matching and read-modify-write of contacts. Bulk pages,
+  merges, erasure, consent and link changes take it exclusively. A small upsert (a form, a signup, an API
+  create) takes it shared, plus a lock per matching key (external id, email, mobile number) and per contact it
+  reads (`lock_keys`): two requests cannot both create the same email or both rewrite one contact from a stale
+  read, yet writes about different people run side by side.
 
 What a reader sees: each row is rendered with the contact's *current* state through contacts.sharing.contact_view;
 a contact the reader may no longer see (its link deleted, consent to share withdrawn, merged or erased) comes as
 `deleted` (or `merged` with the survivor's id) with no data, so a follower ends with what a full listing shows.
 """
+import hashlib
+import threading
+from contextlib import contextmanager
+
 from django.db import connection, transaction
 from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Cast
@@ -20,19 +29,64 @@ from .models import Contact, ContactChange
 from .pgcopy import RowWriter, build
 
 _LOCK_NAMESPACE = 0x436F6E74  # "Cont"
+_FEED_NAMESPACE = 0x46656564  # "Feed"
 
 
-def _lock_key(coalition_id) -> int:
+def _lock_key(coalition_id, namespace: int = _LOCK_NAMESPACE) -> int:
     value = (coalition_id.int if hasattr(coalition_id, "int") else int(str(coalition_id).replace("-", ""), 16))
-    return (value ^ _LOCK_NAMESPACE) & 0x7FFFFFFFFFFFFFFF
+    return (value ^ namespace) & 0x7FFFFFFFFFFFFFFF
 
 
-def lock_coalition(coalition_id) -> None:
-    """Serialise contact writes of one coalition until the surrounding transaction ends."""
+def _key_lock(*parts) -> int:
+    """A signed 64-bit advisory lock key for a matching key or a contact (a collision only serialises more)."""
+    return int.from_bytes(hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest(), "big",
+                          signed=True)
+
+
+def _advisory(sql: str, keys) -> None:
     if not connection.in_atomic_block:
-        raise RuntimeError("lock_coalition must run inside transaction.atomic()")
+        raise RuntimeError("contact write locks must be taken inside transaction.atomic()")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(coalition_id)])
+        cursor.execute(sql, [sorted(keys)])  # sorted: two writers never wait for each other crosswise
+
+
+def lock_coalition(coalition_id, shared: bool = False) -> None:
+    """The coalition's write lock, until the surrounding transaction ends: exclusive serialises every contact
+    write of the coalition; shared (with `lock_keys`) only keeps out the exclusive ones."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    _advisory(f"SELECT {function}(k) FROM unnest(%s::bigint[]) AS k", [_lock_key(coalition_id)])
+
+
+def lock_keys(coalition_id, keys) -> None:
+    """Exclusive locks on these matching keys or contact ids of the coalition (held with the shared write lock)."""
+    _advisory("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
+              {_key_lock(coalition_id, *key) for key in keys})
+
+
+def lock_contacts(coalition_id, contact_ids) -> bool:
+    """`lock_keys` for these contacts; False when one was held by another writer (so what the caller read before
+    may be stale: read again, now under the lock)."""
+    keys = sorted({_key_lock(coalition_id, "contact", pk) for pk in contact_ids})
+    if not keys:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT bool_and(pg_try_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
+        if cursor.fetchone()[0]:
+            return True
+    _advisory("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", keys)
+    return False
+
+
+def lock_contact(contact) -> None:
+    """The write lock for a change to one contact: shared for the coalition, exclusive for the contact."""
+    lock_coalition(contact.coalition_id, shared=True)
+    lock_contacts(contact.coalition_id, [contact.pk])
+
+
+def lock_feed(coalition_ids) -> None:
+    """The feed lock of these coalitions: seqs drawn from here to commit are in commit order."""
+    _advisory("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
+              {_lock_key(c, _FEED_NAMESPACE) for c in coalition_ids})
 
 
 def new_change(contact: Contact, kind: str, organization=None, **details) -> ContactChange:
@@ -42,19 +96,46 @@ def new_change(contact: Contact, kind: str, organization=None, **details) -> Con
 
 def write_changes(changes: list[ContactChange], subscribers: list | None = None,
                   writer: RowWriter | None = None) -> None:
-    """Append change rows (the caller holds the coalition lock, or this takes it) and tell subscribed partners.
+    """Append change rows (under the coalitions' write lock, shared at least, and their feed lock) and tell
+    subscribed partners.
     `subscribers`: partner_subscribers() of the changes' coalitions, read by a caller before it took the lock.
     `writer`: the caller's pending writes, sent with the change rows (one round trip for a single upsert)."""
     writer = writer or RowWriter()
-    if not changes:
+    held = getattr(_held_back, "changes", None)
+    if not changes or held is not None:
         writer.send()
+        if changes and held is not None:
+            held.append((changes, subscribers))
         return
     with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trips
-        for coalition_id in sorted({str(c.coalition_id) for c in changes}):
-            lock_coalition(coalition_id)
+        coalitions = sorted({str(c.coalition_id) for c in changes})
+        for coalition_id in coalitions:
+            lock_coalition(coalition_id, shared=True)  # a no-op under the caller's own lock
+        lock_feed(coalitions)
         writer.insert(ContactChange, changes)
         writer.send()
         notify_partners(changes, subscribers)
+
+
+_held_back = threading.local()
+
+
+@contextmanager
+def changes_at_the_end():
+    """Hold back the change rows (and their webhooks) of the contact writes in this block and write them as it
+    ends without an error: a caller that does more work after a contact upsert in the same transaction (a form
+    submission) keeps the feed lock only for those rows and its commit. Nested blocks leave it to the outermost."""
+    if getattr(_held_back, "changes", None) is not None:
+        yield
+        return
+    _held_back.changes = []
+    try:
+        yield
+        held, _held_back.changes = _held_back.changes, None
+        for changes, subscribers in held:
+            write_changes(changes, subscribers)
+    finally:
+        _held_back.changes = None
 
 
 WEBHOOK_EVENTS = {"created": "contact.created", "updated": "contact.updated", "merged": "contact.merged",

@@ -58,10 +58,10 @@ def consent_decide(current: Consent | None, status: str, text: str, source: str)
 def consent_record(*, contact: Contact, recorded_by, channel: str, scope: str, status: str, source: str,
                    text: str = "", ip_address: str | None = None, captured_at=None, actor=None) -> ConsentOutcome:
     """Append a consent event unless it would silently undo an opt-out; records the contact's change."""
-    from .changes import lock_coalition, record_change
+    from .changes import lock_contact, record_change
 
     with transaction.atomic():
-        lock_coalition(contact.coalition_id)
+        lock_contact(contact)
         getattr(contact, "_prefetched_objects_cache", {}).pop("consents", None)
         organization = recorded_by if scope == "organization" else None
         key = (channel, scope, organization.pk if organization else None)

@@ -19,7 +19,7 @@ from organizations.scopes import COALITION_ADMIN
 from organizations.services import audit_record
 
 from .batch import UpsertResult, batch_upsert  # noqa: F401  (UpsertResult is part of this module's API)
-from .changes import lock_coalition, record_change, write_changes, new_change
+from .changes import lock_coalition, lock_contact, new_change, record_change, write_changes
 from .models import (Contact, ContactAddress, ContactChange, ContactEmail, ContactMerge, ContactPhone,
                      OrganizationContact, PossibleDuplicate, Tag, Tagging)
 
@@ -60,7 +60,7 @@ def contact_unlink(*, organization: Organization, contact: Contact, actor=None) 
     """DELETE by an organization: its link and everything private to it go (external id, notes, custom fields,
     its tags on the person, the values only it supplied); the person stays for the others. Consent history stays:
     an opt-out must outlive the link."""
-    lock_coalition(contact.coalition_id)
+    lock_contact(contact)
     link = OrganizationContact.objects.filter(organization=organization, contact=contact).first()
     if link is None:
         raise DomainError("not_found", "Not found.", status=404)
@@ -127,7 +127,7 @@ def tags_change(*, organization: Organization, contact: Contact, add=(), remove=
                                   contact=contact).outcome != "unchanged"
     if remove:
         with transaction.atomic():
-            lock_coalition(contact.coalition_id)
+            lock_contact(contact)
             tags = Tag.objects.visible_to(organization).filter(name__in=list(remove))
             deleted, _ = Tagging.objects.filter(contact=contact, tag__in=tags).delete()
             if deleted:

@@ -19,6 +19,7 @@ from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
 
 from contacts.inputs import PersonInput, validate_people
+from contacts.changes import changes_at_the_end
 from contacts.services import contact_upsert
 from organizations.errors import DomainError
 from organizations.services import audit_record
@@ -257,8 +258,8 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
     captured = timezone.now()
     owner_person = _validated_person(_person(form, cleaned, language=language, ip=ip, coalition=True, now=captured))
     other_person = None
-    try:
-        with transaction.atomic():
+    try:  # the contact's change rows go last, so the coalition's feed lock is held only for them and the commit
+        with transaction.atomic(), changes_at_the_end():
             contact = contact_upsert(organization=form.organization, person=owner_person, source="form").contact
             for organization in receivers[1:]:
                 if other_person is None:

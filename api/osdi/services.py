@@ -7,7 +7,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.changes import lock_coalition, record_change
+from contacts.changes import lock_contact, record_change
 from contacts.models import Contact, Tag, Tagging
 from contacts.services import UpsertResult, contact_for_write, contact_upsert, tags_change
 from organizations.errors import Conflict, DomainError
@@ -76,7 +76,7 @@ def tagging_remove(*, organization, tag: Tag, contact_id) -> None:
     """Remove one tagging: the rule of tags_change (a tag the organization may see, on a person it may write),
     addressed by the tag's id rather than its name."""
     contact = contact_for_write(organization, contact_id)
-    lock_coalition(contact.coalition_id)
+    lock_contact(contact)
     deleted, _ = Tagging.objects.filter(tag=tag, contact=contact).delete()
     if not deleted:
         raise DomainError("not_found", "Not found.", status=404)
