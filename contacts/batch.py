@@ -179,8 +179,8 @@ class BatchUpsert:
             for contact_id, tag_id in self._fetch("SELECT contact_id, tag_id FROM contacts_tagging "
                                                   "WHERE contact_id = ANY(%s::uuid[]) ORDER BY id", ids):
                 self.states[contact_id].tag_ids.add(tag_id)
-        for consent in select_rows(Consent, "WHERE contact_id = ANY(%s::uuid[]) ORDER BY captured_at, recorded_at",
-                                   ids, self._fetch):
+        for consent in select_rows(Consent, "WHERE contact_id = ANY(%s::uuid[]) ORDER BY captured_at, recorded_at, id",
+                                   ids, self._fetch):  # id: the same order each time (run() reads it twice)
             _latest(self.states[consent.contact_id].consents, consent)
 
     def _state(self, contact_id) -> _State | None:

@@ -59,8 +59,8 @@ ODD_TEXT = ["plain", "", "tab\there", "new\nline", "cr\rx", "back\\slash \\N", '
 @pytest.mark.django_db
 def test_copy_text_is_the_converters_value_by_value(org_a, org_b):
     now = timezone.now()
-    contacts = [build(Contact, id=uuid.uuid4(), coalition_id=org_a.coalition_id, given_name=text, family_name=text[::-1],
-                      created_at=now, modified_at=timezone.now(), coalition_shared=i % 2 == 0)
+    contacts = [build(Contact, id=uuid.uuid4(), coalition_id=org_a.coalition_id, given_name=text,
+                      family_name=text[::-1], created_at=now, modified_at=timezone.now(), coalition_shared=i % 2 == 0)
                 for i, text in enumerate(ODD_TEXT)]
     shared = [org_a.pk]
     addresses = [build(ContactAddress, contact=c, line1=c.given_name, line2=None if i % 3 else "2nd fl",
