@@ -2,15 +2,18 @@
 batch of one; the bulk API, CSV import, forms and sign-ups all end here, so matching, consent, tagging and the
 change feed follow the same rules whatever the entry point.
 
-How a batch runs (inside one transaction, under the coalition's write lock: exclusive for a batch of more than
-KEYED_BATCH people, else shared plus locks on the people's matching keys and contacts; contacts.changes):
-1. lookup: the records' external ids, emails and mobile numbers are looked up in three indexed queries, and the
-   state of every candidate contact (emails, phones, addresses, the caller's link, taggings, consents) is loaded
-   in a handful of `IN` queries;
+How a batch runs (inside one transaction, under the coalition's write lock, contacts.changes: shared plus locks
+on the people's matching keys and contacts for a batch of up to KEYED_BATCH people, else exclusive):
+1. lookup: the records' external ids, emails and mobile numbers are looked up in one statement of three indexed
+   lookups, and the state of every candidate contact (emails, phones, addresses, the caller's link, taggings,
+   consents) is loaded in a handful of `= ANY(ids)` queries;
 2. decide: records are applied in order to that in-memory state (so record 7 matches the contact record 2 just
    created, exactly as sequential writes would); a record that conflicts is reported and leaves no trace;
 3. write: the accumulated rows are written with one bulk statement per table, and one change row per changed
-   contact (contacts.changes.record_changes).
+   contact (contacts.changes.write_changes).
+A small batch takes the lock first. A page (DECIDE_BEFORE_LOCK records or more) does 1 and 2 before taking it,
+then repeats its reads under the lock: the same rows mean the same decision, so it writes; otherwise it decides
+again, under the lock. Concurrent pages of one coalition then hold the lock only for each other's writes.
 If a write fails anyway (a constraint the decision step did not foresee), the batch is re-run one record at a time,
 each in its own savepoint, so good records are still stored and nothing half-written remains.
 """
@@ -34,6 +37,8 @@ from .pgcopy import RowWriter, build, select_rows
 CANDIDATES_PER_KEY = 5
 #: up to this many people, a batch locks their matching keys and contacts, not the whole coalition
 KEYED_BATCH = 20
+#: batches of this many records are decided before the coalition lock is taken (see BatchUpsert.run)
+DECIDE_BEFORE_LOCK = 50
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
 #: addresses (left() keeps the planner off the low-selectivity ZIP index), so the cost follows the number of
 #: same-name people, not the size of the table
@@ -129,13 +134,12 @@ class BatchUpsert:
         phones = {ph["number"] for p in people for ph in p.get("phones", []) if ph["type"] != "landline"}
         self.by_external_id, self.by_email, self.by_phone = {}, {}, {}
         if external_ids or emails or phones:
-            with connection.cursor() as cursor:
-                cursor.execute(LOOKUP_SQL, [org.pk, list(external_ids), list(emails), list(phones)])
-                for kind, key, contact_id, _ in cursor.fetchall():
-                    if kind == 0:
-                        self.by_external_id[key] = contact_id
-                    else:
-                        (self.by_email if kind == 1 else self.by_phone).setdefault(key, []).append(contact_id)
+            for kind, key, contact_id, _ in self._fetch(LOOKUP_SQL, [org.pk, list(external_ids), list(emails),
+                                                                     list(phones)]):
+                if kind == 0:
+                    self.by_external_id[key] = contact_id
+                else:
+                    (self.by_email if kind == 1 else self.by_phone).setdefault(key, []).append(contact_id)
         ids = set(self.by_external_id.values()) | {t.pk for t in targets if t is not None}
         for found in (*self.by_email.values(), *self.by_phone.values()):
             ids.update(found)
@@ -146,7 +150,7 @@ class BatchUpsert:
         if tag_names:
             for tag in select_rows(Tag, "WHERE name = ANY(%s::text[]) AND (organization_id = %s OR (organization_id "
                                    "IS NULL AND coalition_id = %s)) ORDER BY organization_id IS NOT NULL",
-                                   [list(tag_names), org.pk, self.coalition_id]):
+                                   [list(tag_names), org.pk, self.coalition_id], self._fetch):
                 self.tags[tag.name] = tag
 
     def _load(self, ids, people: list[dict]) -> None:
@@ -155,8 +159,8 @@ class BatchUpsert:
         self.alias = {}  # merged id -> surviving id
         pending = set(ids)
         while pending:
-            contacts = select_rows(Contact, "WHERE id = ANY(%s::uuid[]) AND coalition_id = %s",
-                                   [list(pending), self.coalition_id])
+            contacts = select_rows(Contact, "WHERE id = ANY(%s::uuid[]) AND coalition_id = %s ORDER BY id",
+                                   [sorted(pending), self.coalition_id], self._fetch)
             pending = set()
             for contact in contacts:
                 if contact.merged_into_id:
@@ -171,25 +175,23 @@ class BatchUpsert:
         kinds = {kind for p in people for kind in ("emails", "phones", "addresses", "tags") if p.get(kind)}
         by_contact = "WHERE contact_id = ANY(%s::uuid[]) ORDER BY id"
         if "emails" in kinds:
-            for email in select_rows(ContactEmail, by_contact, ids):
+            for email in select_rows(ContactEmail, by_contact, ids, self._fetch):
                 self.states[email.contact_id].emails[email.normalized.upper()] = email
         if "phones" in kinds:
-            for phone in select_rows(ContactPhone, by_contact, ids):
+            for phone in select_rows(ContactPhone, by_contact, ids, self._fetch):
                 self.states[phone.contact_id].phones[phone.number] = phone
         if "addresses" in kinds:
-            for address in select_rows(ContactAddress, by_contact, ids):
+            for address in select_rows(ContactAddress, by_contact, ids, self._fetch):
                 self.states[address.contact_id].addresses[_address_key(address)] = address
-        for link in select_rows(OrganizationContact, "WHERE contact_id = ANY(%s::uuid[]) AND organization_id = %s",
-                                [*ids, self.organization.pk]):
+        for link in select_rows(OrganizationContact, "WHERE contact_id = ANY(%s::uuid[]) AND organization_id = %s "
+                                "ORDER BY id", [*ids, self.organization.pk], self._fetch):
             self.states[link.contact_id].link = link
         if "tags" in kinds:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT contact_id, tag_id FROM contacts_tagging WHERE contact_id = ANY(%s::uuid[])",
-                               ids)
-                for contact_id, tag_id in cursor.fetchall():
-                    self.states[contact_id].tag_ids.add(tag_id)
-        for consent in select_rows(Consent, "WHERE contact_id = ANY(%s::uuid[]) ORDER BY captured_at, recorded_at",
-                                   ids):
+            for contact_id, tag_id in self._fetch("SELECT contact_id, tag_id FROM contacts_tagging "
+                                                  "WHERE contact_id = ANY(%s::uuid[]) ORDER BY id", ids):
+                self.states[contact_id].tag_ids.add(tag_id)
+        for consent in select_rows(Consent, "WHERE contact_id = ANY(%s::uuid[]) ORDER BY captured_at, recorded_at, id",
+                                   ids, self._fetch):  # id: the same order each time (run() reads it twice)
             _latest(self.states[consent.contact_id].consents, consent)
 
     def _state(self, contact_id) -> _State | None:
@@ -425,9 +427,7 @@ class BatchUpsert:
         if not pairs:
             return {}
         keys, zips = zip(*pairs)
-        with connection.cursor() as cursor:
-            cursor.execute(WEAK_MATCH_SQL, [list(keys), list(zips), self.coalition_id])
-            rows = cursor.fetchall()
+        rows = self._fetch(WEAK_MATCH_SQL, [list(keys), list(zips), self.coalition_id])
         by_pair = {}
         for contact_id, given, given_key, family_key, household, zip5 in rows:
             by_pair.setdefault((family_key, zip5), []).append((contact_id, given, given_key, household))
@@ -511,20 +511,40 @@ class BatchUpsert:
         targets = targets or [None] * len(people)
         # read before the coalition lock, which every contact write of the coalition waits for
         self.subscribers = partner_subscribers([self.coalition_id])
-        if len(people) > KEYED_BATCH:
-            lock_coalition(self.coalition_id)
-            self._lookup(people, targets)
-        else:  # a form, a signup, an API create: only writes about the same people wait for each other
+        if len(people) <= KEYED_BATCH:  # a form, a signup, an API create: only writes about the same people wait
             lock_coalition(self.coalition_id, shared=True)
             lock_keys(self.coalition_id, self._match_keys(people, targets))
-            self._lookup(people, targets)
+            results, writes, touched = self._decide(people, targets)
             for _ in range(3):  # a contact found by one key may be written by a request that came by another
                 if lock_contacts(self.coalition_id, self.states):
                     break
-                self._lookup(people, targets)
+                results, writes, touched = self._decide(people, targets)
+        elif len(people) < DECIDE_BEFORE_LOCK:
+            lock_coalition(self.coalition_id)
+            results, writes, touched = self._decide(people, targets)
+        else:
+            # A page is decided before the lock, so concurrent pages of the coalition wait only for each other's
+            # writes; under the lock, the reads it was decided on are made again: the same rows, the same
+            # decision. Anything changed meanwhile: decided again, under the lock.
+            results, writes, touched = self._decide(people, targets)
+            lock_coalition(self.coalition_id)
+            if any(self._fetch(sql, params, record=False) != rows for sql, params, rows in self.reads):
+                results, writes, touched = self._decide(people, targets)
+        changes = [new_change(state.contact, "created" if state.created else "updated",
+                              **({"unshared": True} if state.unshared else {}),
+                              **({"consents": state.consent_events} if state.consent_events else {}))
+                   for state, changed in touched.values() if state.created or changed]
+        self._write(writes, changes)
+        return results
+
+    def _decide(self, people: list[dict], targets: list) -> tuple[list, _Writes, dict]:
+        """(results, the writes, {contact id: (state, changed)}) of the people, from what the database holds now
+        (every read is kept in self.reads)."""
+        self.reads = []
+        self._lookup(people, targets)
         writes = _Writes()
         results = []
-        touched = {}  # contact id -> (state, created)
+        touched = {}  # contact id -> (state, changed)
         flags_by_index = {}
         for index, (person, target) in enumerate(zip(people, targets)):
             try:
@@ -566,12 +586,16 @@ class BatchUpsert:
                                   reasons=list(reasons), organization=self.organization, created_at=self.now)
                 writes.duplicates[(first, second)] = (duplicate.reasons, duplicate)
                 result.possible_duplicates.append(duplicate)
-        changes = [new_change(state.contact, "created" if state.created else "updated",
-                              **({"unshared": True} if state.unshared else {}),
-                              **({"consents": state.consent_events} if state.consent_events else {}))
-                   for state, changed in touched.values() if state.created or changed]
-        self._write(writes, changes)
-        return results
+        return results, writes, touched
+
+    def _fetch(self, sql: str, params, record: bool = True) -> list:
+        """The rows of a read the decision depends on, kept (with its statement) to be made again under the lock."""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if record:
+            self.reads.append((sql, params, rows))
+        return rows
 
 
 def batch_upsert(*, organization, people: list[dict], source: str = "api", actor=None,

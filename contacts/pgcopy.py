@@ -249,10 +249,16 @@ def build(model, **values):
 _SELECTS = {}
 
 
-def select_rows(model, clauses: str, params) -> list:
+def _fetchall(sql: str, params) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def select_rows(model, clauses: str, params, fetch=_fetchall) -> list:
     """Instances of `model` from `SELECT <every column> FROM <its table> <clauses>`, made as the ORM makes them (its
     field converters, Model.from_db) without compiling a queryset, which costs more than the query itself when a
-    single upsert reads a handful of small tables."""
+    single upsert reads a handful of small tables. `fetch(sql, params)` runs the statement (and may keep its rows)."""
     if model not in _SELECTS:
         meta = model._meta
         quote = connection.ops.quote_name
@@ -262,9 +268,7 @@ def select_rows(model, clauses: str, params) -> list:
         sql = f"SELECT {', '.join(quote(f.column) for f in meta.concrete_fields)} FROM {quote(meta.db_table)} "
         _SELECTS[model] = sql, converters
     sql, converters = _SELECTS[model]
-    with connection.cursor() as cursor:
-        cursor.execute(sql + clauses, params)
-        rows = cursor.fetchall()
+    rows = fetch(sql + clauses, params)
     if converters:
         rows = [list(row) for row in rows]
         for row in rows:

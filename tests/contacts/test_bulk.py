@@ -94,3 +94,54 @@ def test_bulk_never_reveals_what_another_member_holds(client_a, client_b):
     assert b["id"] == a["id"]  # one human, one contact
     seen = client_b.get(f"/api/v1/contacts/{b['id']}/").json()
     assert seen["phones"] == [] and seen["notes"] == "" and seen["tags"] == [] and seen["external_id"] is None
+
+
+def _page(n=60):
+    from contacts.inputs import validate_people
+
+    people, errors = validate_people([{"given_name": "Lea" if i == 0 else f"P{i}", "family_name": f"F{i}",
+                                       "emails": [{"address": f"p{i}@x.org"}], "tags": ["t"]} for i in range(n)])
+    assert not errors
+    return [people[i] for i in range(n)]
+
+
+def _counting_decides(monkeypatch):
+    from contacts import batch
+
+    calls = []
+    decide = batch.BatchUpsert._decide
+    monkeypatch.setattr(batch.BatchUpsert, "_decide", lambda self, *a: calls.append(1) or decide(self, *a))
+    return calls
+
+
+def test_a_page_is_decided_before_the_lock_and_again_if_its_reads_changed_meanwhile(org_a, monkeypatch):
+    """Another writer stores record 0's email while the page is decided (before the coalition lock): under the
+    lock the page's reads differ, so it is decided again and record 0 matches that contact."""
+    from contacts import batch
+
+    real_lock = batch.lock_coalition
+    concurrent = []
+
+    def write_then_lock(coalition_id):
+        contact = Contact.objects.create(coalition_id=coalition_id, given_name="Lea", family_name="Early")
+        ContactEmail.objects.create(contact=contact, address="p0@x.org", normalized="p0@x.org", supplied_by=[])
+        concurrent.append(contact)
+        real_lock(coalition_id)
+
+    monkeypatch.setattr(batch, "lock_coalition", write_then_lock)
+    decides = _counting_decides(monkeypatch)
+    results = batch.batch_upsert(organization=org_a, people=_page())
+    assert len(decides) == 2
+    assert results[0].contact.pk == concurrent[0].pk and results[0].rule == "email"
+    assert [r.outcome for r in results[1:]] == ["created"] * 59
+    assert ContactEmail.objects.filter(normalized="p0@x.org").count() == 1
+    assert Contact.objects.count() == 60 and OrganizationContact.objects.filter(organization=org_a).count() == 60
+
+
+def test_a_page_nobody_else_touched_is_decided_once(org_a, monkeypatch):
+    from contacts import batch
+
+    decides = _counting_decides(monkeypatch)
+    batch.batch_upsert(organization=org_a, people=_page())
+    again = batch.batch_upsert(organization=org_a, people=_page())  # matches: the state of 60 contacts is read
+    assert len(decides) == 2 and [r.outcome for r in again] == ["unchanged"] * 60

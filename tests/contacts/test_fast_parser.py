@@ -52,6 +52,6 @@ def test_other_charsets_are_drfs(encoding):
         assert _parse(FastJSONParser(), body, context) == _parse(JSONParser(), body, context)
 
 
-def test_the_api_parses_with_it(settings):
+def test_the_api_parses_with_it():
     from rest_framework.settings import api_settings
     assert api_settings.DEFAULT_PARSER_CLASSES == [FastJSONParser]
