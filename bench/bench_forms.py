@@ -207,7 +207,7 @@ def main():
     signatures = FormAction.objects.filter(submission__token_nonce__in=nonces).count()
     rate = len([r for r in results if 200 <= r[0] < 300]) / elapsed
     p50, p99 = percentile(latencies_ms, 50), percentile(latencies_ms, 99)
-    workers = os.environ.get("GUNICORN_WORKERS", "cpu*2+1")
+    workers = os.environ.get("GUNICORN_WORKERS", "one per core")
     print(f"{SUBMISSIONS} submissions, {CLIENTS} concurrent clients, gunicorn -c deploy/gunicorn.conf.py "
           f"(workers={workers}, {os.cpu_count()} cores)")
     print(f"statuses: {dict(sorted(statuses.items()))}")
