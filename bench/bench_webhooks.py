@@ -52,6 +52,19 @@ def _workers():
                              stderr=subprocess.DEVNULL) for _ in range(WORKERS)]
 
 
+def write_that_emits(**kwargs):
+    """What a signup service does: save, then emit, in one transaction (stands in for the export's job_enqueue)."""
+    from django.db import transaction
+
+    from jobs.services import job_enqueue
+    from webhooks.services import emit
+    with transaction.atomic():
+        job = job_enqueue(**kwargs)
+        emit(event_type="signup.created", audience=kwargs["organization"],
+             render=lambda org: {"signup": {"id": str(job.id), "modified_at": job.created_at.isoformat()}})
+    return job
+
+
 def main():
     with scratch_database("webhooks", redis_db=12):
         _run()
@@ -115,7 +128,6 @@ def _run():
         from rest_framework.test import APIClient
 
         import api.views
-        from jobs.services import job_enqueue
         from tests.support import client_for
         writer = orgs[0]
         quiet = Organization.objects.create(coalition=coalition, name="Quiet", slug="quiet", short_name="q")
@@ -124,13 +136,6 @@ def _run():
         WebhookEndpoint.objects.all().update(active=False)
         for url in slow_urls:
             webhook_create(organization=writer, actor=None, url=url, event_types=["signup.created"])
-
-        def write_that_emits(**kwargs):  # what a signup service does: save, then emit, in one transaction
-            with transaction.atomic():
-                job = job_enqueue(**kwargs)
-                emit(event_type="signup.created", audience=kwargs["organization"],
-                     render=lambda org: {"signup": {"id": str(job.id), "modified_at": job.created_at.isoformat()}})
-            return job
 
         clients = {True: client_for(writer), False: client_for(quiet)}
         assert isinstance(clients[True], APIClient)

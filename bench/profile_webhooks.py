@@ -24,17 +24,18 @@ def main():
     import django
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
     call_command("migrate", verbosity=0)
     import django_rq
     django_rq.get_connection("webhooks").flushdb()
 
     import api.views
-    from jobs.services import job_enqueue
     from organizations.models import Coalition, Organization
     from tests.support import client_for
-    from webhooks.services import emit, webhook_create
+    from webhooks.services import webhook_create
+
+    from bench.bench_webhooks import write_that_emits
 
     coalition = Coalition.objects.create(name="Bench", slug="bench")
     writer = Organization.objects.create(coalition=coalition, name="Writer", slug="writer", short_name="w")
@@ -42,13 +43,6 @@ def main():
     for i in range(5):
         webhook_create(organization=writer, actor=None, url=f"http://127.0.0.1:9/hook{i}",
                        event_types=["signup.created"])
-
-    def write_that_emits(**kwargs):  # as bench_webhooks: save, then emit, in one transaction
-        with transaction.atomic():
-            job = job_enqueue(**kwargs)
-            emit(event_type="signup.created", audience=kwargs["organization"],
-                 render=lambda org: {"signup": {"id": str(job.id), "modified_at": job.created_at.isoformat()}})
-        return job
 
     clients = {True: client_for(writer), False: client_for(quiet)}
 
