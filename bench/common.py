@@ -1,4 +1,5 @@
 """What the benchmarks share: a scratch database beside DATABASE_URL's, and a real gunicorn (config.serving)."""
+import atexit
 import contextlib
 import os
 import sys
@@ -11,7 +12,8 @@ if str(PROJECT_DIR) not in sys.path:
 
 from config.serving import start_gunicorn, stop_gunicorn  # noqa: E402  (re-exported for the bench scripts)
 
-__all__ = ["scratch_database", "start_gunicorn", "stop_gunicorn", "PROJECT_DIR"]
+__all__ = ["scratch_database", "scratch_database_until_exit", "backend_cpu_clock", "start_gunicorn", "stop_gunicorn",
+           "PROJECT_DIR"]
 
 
 @contextlib.contextmanager
@@ -43,3 +45,24 @@ def scratch_database(label: str, redis_db: int):
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def scratch_database_until_exit(label: str, redis_db: int = 14) -> str:
+    """scratch_database for a profiling script's whole run (bench/profile_*.py): entered now, dropped when the
+    process exits."""
+    scratch = scratch_database(label, redis_db)
+    name = scratch.__enter__()
+    atexit.register(scratch.__exit__, None, None, None)
+    return name
+
+
+def backend_cpu_clock():
+    """A clock of the CPU seconds (user + system) spent by the PostgreSQL server process behind this process's
+    Django connection (on the same machine): what a profiling script's statements cost the database."""
+    import psutil
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = psutil.Process(cursor.fetchone()[0])
+    return lambda: sum(backend.cpu_times()[:2])

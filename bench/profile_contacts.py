@@ -9,12 +9,8 @@ import cProfile, json, os, pstats, sys, time
 sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DJANGO_DEBUG"] = "0"
-import psycopg2
-from urllib.parse import urlparse, urlunparse
-admin = psycopg2.connect(os.environ["DATABASE_URL"]); admin.autocommit = True
-name = f"prof_{os.getpid()}"
-admin.cursor().execute(f'CREATE DATABASE "{name}"')
-os.environ["DATABASE_URL"] = urlunparse(urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
+from bench.common import backend_cpu_clock, scratch_database_until_exit
+scratch_database_until_exit("profile_contacts")
 import django; django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
@@ -27,13 +23,7 @@ co = Coalition.objects.create(name="B", slug="b")
 org = Organization.objects.create(coalition=co, name="B org", slug="b-org", short_name="B")
 _, key = api_key_create(organization=org, name="b")
 c = Client(HTTP_AUTHORIZATION=f"Token {key}")
-from django.db import connection
-with connection.cursor() as cursor:
-    cursor.execute("SELECT pg_backend_pid()")
-    backend = cursor.fetchone()[0]
-def pg_cpu():  # utime + stime of the backend serving this process
-    fields = open(f"/proc/{backend}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+pg_cpu = backend_cpu_clock()
 PAGES = int(os.environ.get("PAGES", 4))
 bodies = [json.dumps({"records": [record(n) for n in range(s, s + 1000)]}) for s in range(0, 1000 * (PAGES + 1), 1000)]
 r = c.post("/api/v1/contacts/bulk/", bodies[0], content_type="application/json"); assert r.status_code == 200, r.content[:500]
@@ -78,6 +68,3 @@ for label in ("new person", "same again"):
         contact_upsert(organization=org, person=person, source="form")
     print(f"UPSERT {label} per call: CPU {(time.process_time()-t)/UPSERTS*1000:.2f}ms PG {(pg_cpu()-p)/UPSERTS*1000:.2f}ms "
           f"wall {(time.perf_counter()-w)/UPSERTS*1000:.2f}ms")
-from django.db import connections
-connections.close_all()
-admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

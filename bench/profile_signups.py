@@ -10,17 +10,13 @@ sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DJANGO_DEBUG"] = "0"
 os.environ["API_RATE_PER_KEY"] = os.environ["API_RATE_PER_IP"] = "10000000/min"
-import psycopg2
-from urllib.parse import urlparse, urlunparse
-admin = psycopg2.connect(os.environ["DATABASE_URL"]); admin.autocommit = True
-name = f"prof_{os.getpid()}"
-admin.cursor().execute(f'CREATE DATABASE "{name}"')
-os.environ["DATABASE_URL"] = urlunparse(urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
+from bench.common import backend_cpu_clock, scratch_database_until_exit
+scratch_database_until_exit("profile_signups")
 import django; django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from datetime import timedelta
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -58,15 +54,12 @@ if os.environ.get("SQL"):
     print(f"{len(q.captured_queries)} statements:")
     for x in q.captured_queries:
         print(" ", x["sql"][:int(os.environ.get("SQL_WIDTH", 160))])
-import psutil
-with connection.cursor() as cursor:
-    cursor.execute("SELECT pg_backend_pid()")
-    backend = psutil.Process(cursor.fetchone()[0])  # this process's PostgreSQL server process
-b = sum(backend.cpu_times()[:2]); t = time.process_time(); w = time.perf_counter()
+pg_cpu = backend_cpu_clock()
+b = pg_cpu(); t = time.process_time(); w = time.perf_counter()
 for i in range(100, 100 + N):
     one(i)
 print(f"CPU per signup {(time.process_time() - t) / N * 1000:.2f} ms (PostgreSQL "
-      f"{(sum(backend.cpu_times()[:2]) - b) / N * 1000:.2f} ms more), wall {(time.perf_counter() - w) / N * 1000:.2f} ms")
+      f"{(pg_cpu() - b) / N * 1000:.2f} ms more), wall {(time.perf_counter() - w) / N * 1000:.2f} ms")
 if not os.environ.get("NOPROF"):
     prof = cProfile.Profile(time.process_time)
     prof.enable()
@@ -74,5 +67,3 @@ if not os.environ.get("NOPROF"):
         one(i)
     prof.disable()
     pstats.Stats(prof).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", 70)))
-connections.close_all()
-admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
