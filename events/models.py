@@ -165,8 +165,7 @@ def visible_shift(organization, event_id, shift_id) -> Shift | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    shift = rawsql.instance(Shift, row)
-    shift.event = rawsql.instance(Event, row, rawsql.width(Shift))
+    shift, shift.event = rawsql.instances(row, Shift, Event)
     return shift
 
 

@@ -255,9 +255,7 @@ def _candidates(contact: Contact, event: Event):
         rows = cursor.fetchall()
     signups = []
     for row in rows:
-        signup = rawsql.instance(Signup, row)
-        signup.event = rawsql.instance(Event, row, rawsql.width(Signup))
-        signup.shift = rawsql.instance(Shift, row, rawsql.width(Signup) + rawsql.width(Event))
+        signup, signup.event, signup.shift = rawsql.instances(row, Signup, Event, Shift)
         signups.append(signup)
     return signups
 

@@ -37,6 +37,15 @@ def instance(model, row, start: int = 0):
     return model.from_db(DEFAULT_DB_ALIAS, names, values)
 
 
+def instances(row, *models) -> list:
+    """The instances of `models` laid out one after another in `row` (each by `columns`), as `instance` reads them."""
+    found, start = [], 0
+    for model in models:
+        found.append(instance(model, row, start))
+        start += width(model)
+    return found
+
+
 class Prepared:
     """A statement PostgreSQL plans once per connection (PREPARE on first use, then EXECUTE): for the
     per-request statements whose planning costs PostgreSQL more CPU than running them. `sql` takes %(name)s

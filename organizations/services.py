@@ -90,8 +90,7 @@ def api_key_authenticate(plain: str) -> ApiKey | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    key = rawsql.instance(ApiKey, row)
-    key.organization = rawsql.instance(Organization, row, rawsql.width(ApiKey))
+    key, key.organization = rawsql.instances(row, ApiKey, Organization)
     if not hmac.compare_digest(key.secret_hash, _hash(plain)) or not key.is_active:
         return None
     now = timezone.now()

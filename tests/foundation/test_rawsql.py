@@ -23,6 +23,8 @@ def test_instances_match_the_orms_and_a_missing_join_side_is_none(org_a):
         [getattr(expected, f.attname) for f in AuditEvent._meta.concrete_fields]
     assert loaded.details == {"n": 1, "names": ["a"]} and not loaded._state.adding
     assert rawsql.instance(Organization, row, rawsql.width(AuditEvent)) is None
+    both = rawsql.instances(row, AuditEvent, Organization)
+    assert both[0].pk == event.pk and both[1] is None
 
 
 def test_prepared_statement_survives_rollbacks_and_is_prepared_again_on_a_new_connection(org_a):
