@@ -43,24 +43,25 @@ def _key_lock(*parts) -> int:
                           signed=True)
 
 
-def _advisory(sql: str, keys) -> None:
+def _advisory(keys, shared: bool = False) -> None:
+    """Transaction-level advisory locks on `keys`, taken in key order: two writers never wait for each other
+    crosswise."""
     if not connection.in_atomic_block:
         raise RuntimeError("contact write locks must be taken inside transaction.atomic()")
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sorted(keys)])  # sorted: two writers never wait for each other crosswise
+        cursor.execute(f"SELECT {function}(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [sorted(keys)])
 
 
 def lock_coalition(coalition_id, shared: bool = False) -> None:
     """The coalition's write lock, until the surrounding transaction ends: exclusive serialises every contact
     write of the coalition; shared (with `lock_keys`) only keeps out the exclusive ones."""
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    _advisory(f"SELECT {function}(k) FROM unnest(%s::bigint[]) AS k", [_lock_key(coalition_id)])
+    _advisory([_lock_key(coalition_id)], shared)
 
 
 def lock_keys(coalition_id, keys) -> None:
     """Exclusive locks on these matching keys or contact ids of the coalition (held with the shared write lock)."""
-    _advisory("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
-              {_key_lock(coalition_id, *key) for key in keys})
+    _advisory({_key_lock(coalition_id, *key) for key in keys})
 
 
 def lock_contacts(coalition_id, contact_ids) -> bool:
@@ -73,7 +74,7 @@ def lock_contacts(coalition_id, contact_ids) -> bool:
         cursor.execute("SELECT bool_and(pg_try_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
         if cursor.fetchone()[0]:
             return True
-    _advisory("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", keys)
+    _advisory(keys)
     return False
 
 
@@ -85,8 +86,7 @@ def lock_contact(contact) -> None:
 
 def lock_feed(coalition_ids) -> None:
     """The feed lock of these coalitions: seqs drawn from here to commit are in commit order."""
-    _advisory("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
-              {_lock_key(c, _FEED_NAMESPACE) for c in coalition_ids})
+    _advisory({_lock_key(c, _FEED_NAMESPACE) for c in coalition_ids})
 
 
 def new_change(contact: Contact, kind: str, organization=None, **details) -> ContactChange:
