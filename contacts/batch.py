@@ -515,9 +515,9 @@ class BatchUpsert:
             lock_coalition(self.coalition_id, shared=True)
             lock_keys(self.coalition_id, self._match_keys(people, targets))
             results, writes, touched = self._decide(people, targets)
-            for _ in range(3):  # a contact found by one key may be written by a request that came by another
-                if lock_contacts(self.coalition_id, self.states):
-                    break
+            # a contact found by one key may be written by a request that came by another: lock the contacts
+            # found, and decide again whenever one was held (each round locks more; done when none was held)
+            while not lock_contacts(self.coalition_id, self.states):
                 results, writes, touched = self._decide(people, targets)
         elif len(people) < DECIDE_BEFORE_LOCK:
             lock_coalition(self.coalition_id)
