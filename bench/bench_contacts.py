@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import scratch_database, start_gunicorn
+from bench.common import process_tree_cpu, scratch_database, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("BENCH_CONTACTS", 100_000))
@@ -59,6 +59,7 @@ def main() -> None:
 
 def child() -> None:
     import django
+    import psutil
 
     sys.path.insert(0, str(ROOT))
     django.setup()
@@ -75,11 +76,12 @@ def child() -> None:
               for start in range(0, N, PAGE)]
     port = _free_port()
     server = _gunicorn(port)
+    gunicorn = psutil.Process(server.pid)
     try:
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
-        cpu_before = _cpu_seconds(server.pid)
+        cpu_before = process_tree_cpu(gunicorn)
         http_rate, elapsed = _bulk_over_http(port, key, bodies)
-        cpu = _cpu_seconds(server.pid) - cpu_before
+        cpu = process_tree_cpu(gunicorn) - cpu_before
         copy_rate, copy_elapsed = _copy(bodies)
         print(f"bulk HTTP upsert: {N} contacts in {elapsed:.1f}s = {http_rate:,.0f} contacts/s "
               f"({CLIENTS} client threads, pages of {PAGE}); gunicorn CPU {cpu:.1f}s = "
@@ -87,9 +89,9 @@ def child() -> None:
         print(f"COPY of the same rows: {copy_elapsed:.2f}s = {copy_rate:,.0f} rows/s")
         print(f"ratio COPY/HTTP: {copy_rate / http_rate:.1f}x (goal <= 10x); HTTP goal >= 5,000/s: "
               f"{'met' if http_rate >= 5000 else 'NOT met'}")
-        cpu_before = _cpu_seconds(server.pid)
+        cpu_before = process_tree_cpu(gunicorn)
         feed_rate, events = _feed(port, key)
-        cpu = _cpu_seconds(server.pid) - cpu_before
+        cpu = process_tree_cpu(gunicorn) - cpu_before
         print(f"change feed from the start: {events} events at {feed_rate:,.0f} contacts/s (goal >= 20,000/s: "
               f"{'met' if feed_rate >= 20000 else 'NOT met'}); gunicorn CPU {cpu:.1f}s = "
               f"{events / max(cpu, 0.001):,.0f} contacts per server CPU-second")
@@ -103,21 +105,6 @@ def child() -> None:
             print(f"gunicorn logged {len(errors)} errors, e.g. {errors[0][:300]}")
     if MATCH:
         _matching(org)
-
-
-def _cpu_seconds(root_pid: int) -> float:
-    """utime + stime of a process and its children (the gunicorn master and its workers)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if pid == root_pid or ppid == root_pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def _free_port() -> int:

@@ -26,7 +26,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from bench.common import start_gunicorn  # noqa: E402
+from bench.common import process_tree_cpu, start_gunicorn  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_FORM_CLIENTS", 50))
 SUBMISSIONS = int(os.environ.get("BENCH_FORM_SUBMISSIONS", 4000))
@@ -133,20 +133,6 @@ def fire(port, path, payloads, clients, rate=None):
     return results, time.perf_counter() - begun
 
 
-def _tree_cpu(process) -> float:
-    """CPU of a process and its descendants, those that ended included (a reaped child's CPU moves to its parent's
-    children times: PostgreSQL's autovacuum workers come and go, gunicorn recycles workers)."""
-    import psutil
-    total = 0.0
-    for proc in [process, *process.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-        except psutil.Error:
-            pass
-    return total
-
-
 def server_processes(gunicorn_pid):
     """gunicorn (master and workers), and this run's PostgreSQL and Redis (found by their ports): the machine
     is shared, so the CPU they spend per submission says more than wall-clock throughput alone."""
@@ -185,10 +171,10 @@ def main():
         paced, paced_elapsed = fire(port, path, bodies(form, SUBMISSIONS, run + "p"), CLIENTS, rate=TARGET_RATE)
         payloads = bodies(form, SUBMISSIONS, run)
         processes = server_processes(server.pid)
-        cpu_before = {name: _tree_cpu(proc) for name, proc in processes.items()}
+        cpu_before = {name: process_tree_cpu(proc) for name, proc in processes.items()}
         load_before = os.getloadavg()[0]
         results, elapsed = fire(port, path, payloads, CLIENTS)
-        cpu = {name: _tree_cpu(proc) - cpu_before[name] for name, proc in processes.items()}
+        cpu = {name: process_tree_cpu(proc) - cpu_before[name] for name, proc in processes.items()}
         load_after = os.getloadavg()[0]
     finally:
         server.terminate()

@@ -19,7 +19,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from bench.common import start_gunicorn  # noqa: E402
+from bench.common import process_tree_cpu, start_gunicorn  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 20))
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", 2000))
@@ -68,19 +68,6 @@ def serve(port):
     env = {**os.environ, "API_RATE_PER_KEY": "10000000/min", "API_RATE_PER_IP": "10000000/min",
            "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0"}
     return start_gunicorn(port, env=env, workers=int(WORKERS), threads=int(THREADS))
-
-
-def _tree_cpu(root) -> float:
-    """user+system CPU seconds of a process and its children (live ones)."""
-    import psutil
-    total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def _postmaster():
@@ -134,13 +121,13 @@ def main():
             warm.close()
         import psutil
         gunicorn, postgres = psutil.Process(server.pid), _postmaster()
-        cpu_before = (_tree_cpu(gunicorn), _tree_cpu(postgres) if postgres else 0.0)
+        cpu_before = (process_tree_cpu(gunicorn), process_tree_cpu(postgres) if postgres else 0.0)
         barrier.wait()
         started = time.perf_counter()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-        cpu_after = (_tree_cpu(gunicorn), _tree_cpu(postgres) if postgres else 0.0)
+        cpu_after = (process_tree_cpu(gunicorn), process_tree_cpu(postgres) if postgres else 0.0)
     finally:
         server.terminate()
         server.wait(timeout=30)

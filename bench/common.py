@@ -12,7 +12,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from config.serving import start_gunicorn, stop_gunicorn  # noqa: E402  (re-exported for the bench scripts)
 
-__all__ = ["scratch_database", "scratch_database_until_exit", "backend_cpu_clock", "start_gunicorn", "stop_gunicorn",
+__all__ = ["scratch_database", "scratch_database_until_exit", "backend_cpu_clock", "process_tree_cpu", "start_gunicorn", "stop_gunicorn",
            "PROJECT_DIR"]
 
 
@@ -66,3 +66,18 @@ def backend_cpu_clock():
         cursor.execute("SELECT pg_backend_pid()")
         backend = psutil.Process(cursor.fetchone()[0])
     return lambda: sum(backend.cpu_times()[:2])
+
+
+def process_tree_cpu(process) -> float:
+    """CPU of a process and its descendants, those that ended included (a reaped child's CPU moves to its parent's
+    children times: PostgreSQL's autovacuum workers come and go, gunicorn recycles workers)."""
+    import psutil
+
+    total = 0.0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            pass
+    return total
