@@ -27,7 +27,8 @@ from organizations.errors import Conflict, DomainError
 from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
 
-from .changes import lock_coalition, lock_contacts, lock_keys, new_change, partner_subscribers, write_changes
+from .changes import lock_coalition, lock_contacts, lock_keys, new_change, write_changes
+from .notify import partner_subscribers
 from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)

@@ -1,5 +1,5 @@
-"""The change feed: every contact write ends in `record_change` / `write_changes` (the one place where a future
-webhook emit belongs), and partners read it back in `seq` order with `feed_page`.
+"""The change feed: every contact write ends in `record_change` / `write_changes` (which marks the rows that
+contacts.notify turns into webhooks), and partners read it back in `seq` order with `feed_page`.
 
 Two transaction-level advisory locks per coalition, both held until commit:
 - The feed lock (`lock_feed`). A bigserial is handed out when a row is inserted, not when it commits, so with
@@ -26,6 +26,7 @@ from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper,
 from django.db.models.functions import Cast
 
 from .models import Contact, ContactChange
+from .notify import notify_after_commit, partner_subscribers
 from .pgcopy import RowWriter, build
 
 _LOCK_NAMESPACE = 0x436F6E74  # "Cont"
@@ -96,8 +97,8 @@ def new_change(contact: Contact, kind: str, organization=None, **details) -> Con
 
 def write_changes(changes: list[ContactChange], subscribers: list | None = None,
                   writer: RowWriter | None = None) -> None:
-    """Append change rows (under the coalitions' write lock, shared at least, and their feed lock) and tell
-    subscribed partners.
+    """Append change rows (under the coalitions' write lock, shared at least, and their feed lock), marked for
+    contacts.notify when a partner subscribes to contact webhooks.
     `subscribers`: partner_subscribers() of the changes' coalitions, read by a caller before it took the lock.
     `writer`: the caller's pending writes, sent with the change rows (one round trip for a single upsert)."""
     writer = writer or RowWriter()
@@ -109,12 +110,17 @@ def write_changes(changes: list[ContactChange], subscribers: list | None = None,
         return
     with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trips
         coalitions = sorted({str(c.coalition_id) for c in changes})
+        if subscribers is None:
+            subscribers = partner_subscribers(coalitions)
+        if subscribers:  # contacts.notify turns them into webhooks after the commit
+            for change in changes:
+                change.notify = True
+            notify_after_commit(coalitions)
         for coalition_id in coalitions:
             lock_coalition(coalition_id, shared=True)  # a no-op under the caller's own lock
         lock_feed(coalitions)
         writer.insert(ContactChange, changes)
         writer.send()
-        notify_partners(changes, subscribers)
 
 
 _held_back = threading.local()
@@ -136,60 +142,6 @@ def changes_at_the_end():
             write_changes(changes, subscribers)
     finally:
         _held_back.changes = None
-
-
-WEBHOOK_EVENTS = {"created": "contact.created", "updated": "contact.updated", "merged": "contact.merged",
-                  "deleted": "contact.deleted"}
-
-
-def partner_subscribers(coalition_ids) -> list:
-    """Organizations of these coalitions with an active endpoint for contact or consent webhooks."""
-    from webhooks.services import coalition_subscribers
-
-    return coalition_subscribers(coalition_ids, [*WEBHOOK_EVENTS.values(), "consent.changed"])
-
-
-def notify_partners(changes: list[ContactChange], subscribers: list | None = None) -> None:
-    """Webhooks for contact changes, each rendered through the same masking as the API (contact_view): an
-    organization that may not see the contact gets nothing, except the bare id of a deletion or merge."""
-    from webhooks.services import emit
-
-    from .sharing import render_contacts
-
-    if subscribers is None:
-        subscribers = partner_subscribers(c.coalition_id for c in changes)
-    if not subscribers:  # the common case costs one indexed query
-        return
-    ids = {c.contact_id for c in changes}
-    views = {org.pk: render_contacts(org, Contact.objects.visible_to(org).filter(pk__in=ids)
-                                     .values_list("pk", flat=True)) for org in subscribers}
-
-    def render_for(change):
-        def render(org):
-            if change.organization_id and change.organization_id != org.pk:
-                return None
-            view = views[org.pk].get(change.contact_id)
-            if change.kind in ("deleted", "merged"):
-                return {"id": change.contact_id, "merged_into": change.details.get("into"),
-                        "occurred_at": change.created_at}
-            return None if view is None else {"contact": view, "occurred_at": change.created_at}
-        return render
-
-    for change in changes:
-        emit(event_type=WEBHOOK_EVENTS[change.kind], audience=subscribers, render=render_for(change))
-        for consent in change.details.get("consents", []):
-            emit(event_type="consent.changed", audience=subscribers,
-                 render=lambda org, change=change, consent=consent: _consent_payload(change, consent, org, views))
-
-
-def _consent_payload(change, consent: dict, org, views) -> dict | None:
-    """Coalition-scope consents go to whoever sees the contact; organization-scope ones only to their owner."""
-    if change.contact_id not in views[org.pk]:
-        return None
-    if consent["scope"] == "organization" and consent["organization"] != str(org.pk):
-        return None
-    shown = {k: v for k, v in consent.items() if k != "organization"}
-    return {"contact_id": change.contact_id, "consent": shown, "occurred_at": change.created_at}
 
 
 def record_change(contact: Contact, kind: str, organization=None, **details) -> None:

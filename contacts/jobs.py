@@ -12,3 +12,9 @@ def contacts_import(job, progress):
 @job_kind("contacts.export")
 def contacts_export(job, progress):
     return export_job(job, progress)
+
+
+def notify_partners(coalition_id: str) -> int:
+    """The `webhooks` queue's job for contact webhooks (contacts.notify.queue_notify)."""
+    from .notify import notify_pending
+    return notify_pending(coalition_id)

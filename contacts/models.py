@@ -271,12 +271,23 @@ class ContactChange(models.Model):
                                      related_name="+", db_index=False)
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # a partner was subscribed to contact webhooks when it was written: the notifier (contacts.notify) renders it
+    notify = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["coalition", "seq"], name="contact_change_feed"),
+                   models.Index(fields=["coalition", "seq"], condition=Q(notify=True), name="contact_change_notify"),
                    models.Index(fields=["contact"], name="contact_change_contact"),
                    models.Index(fields=["organization"], condition=Q(organization__isnull=False),
                                 name="contact_change_organization")]
+
+
+class PartnerNotifyCursor(models.Model):
+    """How far contacts.notify has turned a coalition's change rows into webhooks: every change with
+    notify=True and seq <= `seq` is emitted."""
+
+    coalition = models.OneToOneField(Coalition, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField(default=0)
 
 
 class ContactMergeQuerySet(TenantQuerySet):

@@ -5,45 +5,33 @@ a day and two hours before the start. The job checks at send time whether it is 
 current start (events.jobs.remind), so a moved event simply has new reminders scheduled and the old ones skip;
 the dedupe key includes the start time, so no reminder for one start time is ever sent twice.
 """
-import os
 from datetime import timedelta
 
-import django_rq
 from django.db import transaction
 from django.utils import timezone
+
+from jobs.queues import queue
 
 REMINDERS = {"day": timedelta(hours=24), "two_hours": timedelta(hours=2)}
 
 
-_queues = {}
-
-
-def _queue():
-    """One rq Queue (and so one Redis connection pool) per process: django_rq builds a new pool on each call."""
-    key = os.getpid()
-    if key not in _queues:
-        _queues.clear()
-        _queues[key] = django_rq.get_queue("default")
-    return _queues[key]
-
-
 def _at(when, func: str, *args):
     if when <= timezone.now():
-        _queue().enqueue(func, *args)
+        queue().enqueue(func, *args)
     else:
-        _queue().enqueue_at(when, func, *args)
+        queue().enqueue_at(when, func, *args)
 
 
 def notify(signup, kind: str, token="") -> None:
     signup_id = str(signup.pk)
-    transaction.on_commit(lambda: _queue().enqueue("events.jobs.notify", signup_id, kind, str(token)))
+    transaction.on_commit(lambda: queue().enqueue("events.jobs.notify", signup_id, kind, str(token)))
 
 
 def signed_up(signup, kind: str) -> None:
     """One rq job after a signup commits: it sends the confirmation (or waitlist notice) and, for a registered
     person, schedules the reminders (events.jobs.signed_up), so the request makes one Redis round of work."""
     signup_id = str(signup.pk)
-    transaction.on_commit(lambda: _queue().enqueue("events.jobs.signed_up", signup_id, kind))
+    transaction.on_commit(lambda: queue().enqueue("events.jobs.signed_up", signup_id, kind))
 
 
 def reminders(signup) -> None:

@@ -2,12 +2,12 @@
 import logging
 import traceback
 
-import django_rq
 from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import ApiKey
 
+from . import queues
 from .models import Job, JobStatus
 from .registry import handler_for
 
@@ -31,8 +31,8 @@ def job_enqueue(*, organization, kind: str, params: dict | None = None, actor=No
 
 def job_dispatch(job: Job) -> None:
     """Put the job on its rq queue. rq's own id is the Job id, so a double dispatch is one rq job."""
-    django_rq.get_queue(job.queue).enqueue("jobs.services.job_run", str(job.id), job_id=str(job.id),
-                                           result_ttl=86400, failure_ttl=7 * 86400)
+    queues.queue(job.queue).enqueue("jobs.services.job_run", str(job.id), job_id=str(job.id),
+                                            result_ttl=86400, failure_ttl=7 * 86400)
 
 
 def job_progress(job: Job, percent: int, message: str = "") -> None:

@@ -1,9 +1,9 @@
 """rq jobs of testimony (thin wrappers around services and exports)."""
 from datetime import timezone as dt_timezone
 
-import django_rq
 from django.utils import timezone
 
+from jobs import queues
 from jobs.registry import job_kind
 
 from . import exports
@@ -36,7 +36,7 @@ def reminders_schedule(hearing_id) -> list:
     hearing = Hearing.objects.filter(pk=hearing_id).first()
     if hearing is None or hearing.status == Hearing.Status.CANCELLED:
         return []
-    queue = django_rq.get_queue("default")
+    queue = queues.queue()
     now = timezone.now()
     planned, due_now = [], False
     for deadline in (hearing.registration_deadline, hearing.written_deadline):

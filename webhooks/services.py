@@ -9,8 +9,9 @@ How another app emits an event (inside its write's transaction, after the change
 `audience` is an Organization or an iterable of them; `render(org)` builds the payload as that organization may
 see it (the API's visibility and masking rules) or returns None when it may not see it at all. Nothing is sent
 before the transaction commits, and nothing is sent on the request path: emit writes a message and a delivery row
-per subscribed endpoint, then wakes the `webhooks` rq queue on commit. Include `modified_at` in payloads; every
-envelope also carries a global `sequence`, so receivers can drop stale events.
+per subscribed endpoint, then wakes the `webhooks` rq queue on commit (after the response, inside a request).
+Include `modified_at` in payloads; every envelope also carries a global `sequence`, so receivers can drop stale
+events. A costly `render` belongs in a job, as contacts' notifier does it, not in the request that writes.
 """
 import base64
 import json
@@ -21,15 +22,16 @@ import time
 import uuid
 from datetime import timedelta
 
-import django_rq
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from jobs import queues
 from organizations import rawsql
+from organizations.after_response import on_commit_after_response
 from organizations.errors import Conflict, DomainError
 from organizations.models import Organization
 from organizations.services import audit_record
@@ -182,50 +184,45 @@ def emit(*, event_type: str, audience, render) -> int:
             payloads.append(json.dumps(payload, cls=DjangoJSONEncoder))
     if not payloads:
         return 0
-    now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [uids, org_ids, payloads, [event_type], event_type, now, now, now])
+        _INSERT.execute(cursor, {"uids": uids, "organizations": org_ids, "payloads": payloads,
+                                 "event_type": event_type, "now": timezone.now()})
         endpoint_ids = [row[0] for row in cursor.fetchall()]
     if endpoint_ids:
         _pending.ids.update(dict.fromkeys(endpoint_ids))
-        transaction.on_commit(_wake_pending)
+        on_commit_after_response("webhooks.wake", _wake_pending)
     return len(endpoint_ids)
 
 
-_INSERT = f"""
+# Prepared: planning this statement cost PostgreSQL more than running it, on every write that emits.
+_INSERT = rawsql.Prepared("webhook_emit", f"""
 WITH n AS (
-    SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[]) WITH ORDINALITY AS n(uid, organization_id, payload, i)
+    SELECT * FROM unnest(%(uids)s::uuid[], %(organizations)s::uuid[], %(payloads)s::text[])
+        WITH ORDINALITY AS n(uid, organization_id, payload, i)
 ), e AS (
     SELECT id, organization_id FROM {WebhookEndpoint._meta.db_table}
-    WHERE organization_id IN (SELECT organization_id FROM n) AND active AND event_types @> %s::varchar(40)[]
+    WHERE organization_id IN (SELECT organization_id FROM n) AND active
+        AND event_types @> ARRAY[%(event_type)s]::varchar(40)[]
 ), m AS (
     INSERT INTO {WebhookMessage._meta.db_table} (uid, organization_id, payload, event_type, created_at)
-    SELECT uid, organization_id, payload::jsonb, %s, %s FROM n
+    SELECT uid, organization_id, payload::jsonb, %(event_type)s, %(now)s FROM n
     WHERE organization_id IN (SELECT organization_id FROM e) ORDER BY i  -- the sequence follows `audience`
     RETURNING id, organization_id
 )
 INSERT INTO {WebhookDelivery._meta.db_table}
     (id, organization_id, endpoint_id, message_id, status, attempts, next_attempt_at, last_error, created_at)
-SELECT gen_random_uuid(), m.organization_id, e.id, m.id, '{DeliveryStatus.PENDING}', 0, %s, '', %s
+SELECT gen_random_uuid(), m.organization_id, e.id, m.id, '{DeliveryStatus.PENDING}', 0, %(now)s, '', %(now)s
 FROM m JOIN e ON e.organization_id = m.organization_id
 RETURNING endpoint_id
-"""
-
-
-_redis = None
+""")
 
 
 def redis_connection():
-    """One Redis client (and connection pool) per process: a new client per call would open a new TCP
-    connection on every emit. redis-py resets the pool in a forked child."""
-    global _redis
-    if _redis is None:
-        _redis = django_rq.get_connection(QUEUE)
-    return _redis
+    return queues.redis_connection(QUEUE)
 
 
 def _queue():
-    return django_rq.get_queue(QUEUE, connection=redis_connection())
+    return queues.queue(QUEUE)
 
 
 class _PendingWakes(threading.local):
@@ -237,9 +234,10 @@ _pending = _PendingWakes()
 
 
 def _wake_pending() -> None:
-    """The on-commit callback of every emit. The emits of one transaction share one wake-up: the first of their
-    callbacks wakes every endpoint emitted to, the others find nothing left. (An endpoint of a rolled-back emit
-    is woken with the next commit's: its drain finds nothing new, harmless.)"""
+    """The after-commit callback of every emit (after the response, inside a request). The emits of one
+    transaction share one wake-up: the first of their callbacks wakes every endpoint emitted to, the others find
+    nothing left. (An endpoint of a rolled-back emit is woken with the next commit's: its drain finds nothing
+    new, harmless.)"""
     ids, _pending.ids = _pending.ids, {}
     if ids:
         wake(ids)
@@ -293,4 +291,4 @@ def schedule_drain(endpoint_id, at) -> None:
         return
     connection.set(marker, stamp, ex=int(max(1, stamp - time.time())) + 300)
     _queue().enqueue_at(at, "webhooks.jobs.drain", str(endpoint_id), result_ttl=0,
-                                          job_timeout=settings.WEBHOOKS_JOB_TIMEOUT_SECONDS)
+                        job_timeout=settings.WEBHOOKS_JOB_TIMEOUT_SECONDS)

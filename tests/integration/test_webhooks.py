@@ -173,6 +173,47 @@ def test_the_emits_of_one_transaction_share_one_wake_up_after_commit(
     assert len(woken) == 1 and woken[0] >= endpoints
 
 
+@pytest.fixture
+def request_signals():
+    """Django's request_started / request_finished as a WSGI server sends them, without their
+    close_old_connections (as Django's test client does), which would drop the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield (lambda: request_started.send(sender=None)), (lambda: request_finished.send(sender=None))
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+def test_inside_a_request_the_wake_up_waits_until_the_response_is_sent(
+        org_a, monkeypatch, django_capture_on_commit_callbacks, request_signals):
+    """The WSGI server sends request_finished after writing the response: the client never waits on Redis."""
+    import webhooks.services
+    started, finished = request_signals
+    woken = []
+    monkeypatch.setattr(webhooks.services, "wake", lambda ids: woken.append(set(ids)))
+    endpoint, _ = webhook_create(organization=org_a, actor=None, url="http://127.0.0.1:9/",
+                                 event_types=["job.finished"])
+    started()
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        emit_job_finished(org_a)
+        1 / 0
+    finished()
+    assert woken == [], "a request whose emits all rolled back wakes nothing"
+
+    started()
+    with django_capture_on_commit_callbacks(execute=True):
+        emit_job_finished(org_a)
+    assert woken == [], "committed, but the response is not sent yet"
+    finished()
+    assert woken == [{endpoint.pk}]
+    with django_capture_on_commit_callbacks(execute=True):
+        emit_job_finished(org_a)  # outside a request (an rq job): at commit
+    assert woken == [{endpoint.pk}, {endpoint.pk}]
+
+
 def test_rotation_signs_with_both_secrets_during_the_grace_period():
     endpoint = WebhookEndpoint(secret=Webhook_secret(), previous_secret=Webhook_secret(),
                                previous_secret_expires_at=timezone.now() + timedelta(hours=1))
@@ -194,6 +235,21 @@ def Webhook_secret():
 
 
 # --- delivery by real workers -------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_contact_write_is_delivered_by_the_notifier_job_and_a_drain(org_a, receiver):
+    hook = receiver()
+    client = client_for(org_a)
+    created = subscribe(client, hook.url, ("contact.created",))
+    contact = client.post("/api/v1/contacts/", {"given_name": "Ana", "external_id": "A-1"}, format="json").json()
+    assert not WebhookMessage.objects.exists(), "the request only marks its change row and queues the notifier"
+    drain_webhooks(until=lambda: len(hook.requests) == 1)  # the notifier's job emits, then queues the drain
+    payload = Webhook(created["secret"]).verify(hook.requests[0]["body"], hook.requests[0]["headers"])
+    assert payload["type"] == "contact.created"
+    assert payload["data"]["contact"]["id"] == contact["contact"]["id"]
+    assert payload["data"]["contact"]["external_id"] == "A-1"
+
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
