@@ -50,7 +50,7 @@ def _receivers(delay: float, count: int):
 
 
 def _workers():
-    return [subprocess.Popen([sys.executable, str(PROJECT_DIR / "manage.py"), "rqworker", "webhooks"],
+    return [subprocess.Popen([sys.executable, str(PROJECT_DIR / "manage.py"), "rqworker", "high", "webhooks"],
                              cwd=PROJECT_DIR, env=os.environ.copy(), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL) for _ in range(WORKERS)]
 
@@ -145,11 +145,17 @@ def _run():
             assert response.status_code == 200, response.text
         without, with_ = statistics.median(wall[False]), statistics.median(wall[True])
         ratio = with_ / without
-        queued = WebhookDelivery.objects.filter(endpoint__url__in=slow_urls).count()
+        expected = SUBSCRIBERS * (10 + WRITES)  # contact.updated of every subscribed write (creation: created)
+        started = time.perf_counter()  # the notifier job renders and records them a moment after each write
+        while (queued := WebhookDelivery.objects.filter(endpoint__url__in=slow_urls).count()) < expected \
+                and time.perf_counter() - started < 120:
+            time.sleep(0.25)
         print(f"API write (PATCH /api/v1/contacts/{{id}}/, emits contact.updated) through gunicorn, {WRITES} of each "
               f"interleaved, median wall: {without * 1000:.2f} ms with no subscribers, {with_ * 1000:.2f} ms with "
-              f"{SUBSCRIBERS} subscribers whose receivers sleep 1 s ({queued} deliveries queued) -> ratio "
-              f"{ratio:.2f} (goal <= 1.10: {'met' if ratio <= 1.10 else 'NOT met'})", flush=True)
+              f"{SUBSCRIBERS} subscribers whose receivers sleep 1 s -> ratio "
+              f"{ratio:.2f} (goal <= 1.10: {'met' if ratio <= 1.10 else 'NOT met'}); the notifier job had recorded "
+              f"{queued}/{expected} of their deliveries {time.perf_counter() - started:.1f}s after the last write",
+              flush=True)
         connection.close()
     finally:
         for child in children:

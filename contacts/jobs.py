@@ -15,6 +15,6 @@ def contacts_export(job, progress):
 
 
 def notify_partners(coalition_id: str) -> int:
-    """The `webhooks` queue's job for contact webhooks (contacts.notify.queue_notify)."""
+    """The job (on the `high` queue) for contact webhooks (contacts.notify.queue_notify)."""
     from .notify import notify_pending
     return notify_pending(coalition_id)

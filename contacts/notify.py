@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_EVENTS = {"created": "contact.created", "updated": "contact.updated", "merged": "contact.merged",
                   "deleted": "contact.deleted"}
-QUEUE = "webhooks"
+QUEUE = "high"  # a short job: ahead of the webhooks queue's drains, which may wait on slow receivers
 QUEUED_MARKER = "contacts:notify-queued:{}"
 MARKER_SECONDS = 3600
 BATCH = 500

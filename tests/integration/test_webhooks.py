@@ -244,7 +244,8 @@ def test_a_contact_write_is_delivered_by_the_notifier_job_and_a_drain(org_a, rec
     created = subscribe(client, hook.url, ("contact.created",))
     contact = client.post("/api/v1/contacts/", {"given_name": "Ana", "external_id": "A-1"}, format="json").json()
     assert not WebhookMessage.objects.exists(), "the request only marks its change row and queues the notifier"
-    drain_webhooks(until=lambda: len(hook.requests) == 1)  # the notifier's job emits, then queues the drain
+    # the notifier's job (queue high) emits, then queues the drain (queue webhooks)
+    drain_webhooks(until=lambda: len(hook.requests) == 1, queues=("high", "webhooks"))
     payload = Webhook(created["secret"]).verify(hook.requests[0]["body"], hook.requests[0]["headers"])
     assert payload["type"] == "contact.created"
     assert payload["data"]["contact"]["id"] == contact["contact"]["id"]
