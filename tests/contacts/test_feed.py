@@ -130,3 +130,49 @@ def test_feed_renders_a_holders_values_as_stored(client_a):
     assert event["contact"] == created == client_a.get(f"{URL}{created['id']}/").json()
     assert event["contact"]["custom_fields"] == fields and event["contact"]["created_at"].endswith("Z")
     assert event["contact"]["addresses"][0]["latitude"] == 41.75
+
+
+@pytest.mark.django_db
+def test_feed_visibility_follows_visible_to(org_a, org_b, make_org):
+    """contacts.changes.feed_page reads a page in plain SQL that repeats Contact.objects.visible_to: held, shared,
+    neither, merged, erased, of another coalition; a change row kept for one organization; an unshared one."""
+    import itertools
+
+    from django.utils import timezone
+
+    from contacts.changes import feed_page
+    from contacts.models import Contact, ContactChange, OrganizationContact
+    from organizations.models import Coalition
+
+    org_c = make_org("charlie")
+    other = Coalition.objects.create(name="Other", slug="other")
+    contacts = []
+    for shared, holders, state in itertools.product((False, True), ((), (org_a,), (org_b, org_c)),
+                                                    ("live", "merged", "erased", "elsewhere")):
+        contact = Contact.objects.create(coalition=other if state == "elsewhere" else org_a.coalition,
+                                         given_name=f"{shared} {len(holders)} {state}", coalition_shared=shared)
+        for holder in holders:
+            OrganizationContact.objects.create(organization=holder, contact=contact)
+        contacts.append((contact, state))
+    survivor = contacts[0][0]
+    for contact, state in contacts:
+        if state == "merged":
+            contact.merged_into = survivor
+        contact.erased_at = timezone.now() if state == "erased" else None
+        contact.save()
+        ContactChange.objects.create(coalition_id=org_a.coalition_id, contact=contact, kind="updated")
+    kept_for_b, unshared = contacts[1][0], contacts[2][0]
+    ContactChange.objects.create(coalition_id=org_a.coalition_id, contact=kept_for_b, kind="deleted",
+                                 organization=org_b)
+    ContactChange.objects.create(coalition_id=org_a.coalition_id, contact=unshared, kind="updated",
+                                 details={"unshared": True})
+    for organization in (org_a, org_b, org_c):
+        events, _, more = feed_page(organization, 0, 1000)
+        assert not more
+        visible = {str(pk) for pk in Contact.objects.visible_to(organization).values_list("pk", flat=True)}
+        assert {e["id"] for e in events if e["contact"]} == visible & {str(c.pk) for c, _ in contacts}
+        assert [e["kind"] for e in events if e["id"] == str(kept_for_b.pk) and not e["contact"]] == \
+            (["deleted"] if organization == org_b and str(kept_for_b.pk) not in visible else [])
+        if str(unshared.pk) not in visible:
+            assert events[-1] == {"seq": events[-1]["seq"], "kind": "deleted", "id": str(unshared.pk),
+                                  "contact": None}
