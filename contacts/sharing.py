@@ -170,16 +170,17 @@ def contact_view(contact: dict, org_id: str) -> dict:
     consents = latest_consents(contact["consents"], dict.get) if contact["consents"] else {}
     shared = _shared_channels(consents) if contact["coalition_shared"] else ()
     all_emails, all_phones = "email" in shared, "sms" in shared or "call" in shared
-    # supplied_by: the supplying organizations' ids, comma-separated
+    # supplied_by: the supplying organizations' ids, comma-separated. A uuid's text has no comma, so org_id (a
+    # whole uuid's text) is a substring of it only as one of those ids: no list to split a row
     emails = [{"address": address, "primary": primary} for _, address, primary, supplied_by in contact["emails"]
-              if all_emails or (held and org_id in supplied_by.split(","))]
+              if all_emails or (held and org_id in supplied_by)]
     phones = [{"number": number, "type": type_, "primary": primary}
               for _, number, type_, primary, supplied_by in contact["phones"]
-              if all_phones or (held and org_id in supplied_by.split(","))]
+              if all_phones or (held and org_id in supplied_by)]
     addresses = []
     for _, line1, line2, city, state, postal_code, latitude, longitude, precision, primary, supplied_by in \
             contact["addresses"]:
-        if held and org_id in supplied_by.split(","):
+        if held and org_id in supplied_by:
             addresses.append({"line1": line1, "line2": line2, "city": city, "state": state,
                               "postal_code": postal_code, "latitude": latitude, "longitude": longitude,
                               "precision": precision, "primary": primary})
