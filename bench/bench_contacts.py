@@ -273,17 +273,16 @@ def _explain(org) -> None:
     from django.db import connection
     from django.db.models.functions import Upper
 
-    from contacts.batch import LOOKUP, WEAK_MATCH
+    from contacts.batch import LOOKUP_SQL, WEAK_MATCH_SQL
     from contacts.models import Contact, ContactEmail
 
     print("\nEXPLAIN ANALYZE of the hot lookups (1,000 keys each, as in one bulk page):")
     emails = [f"BIG{n}@BIG.EXAMPLE" for n in range(1, 1001)]
     statements = {  # contacts.batch.BatchUpsert._lookup and _weak_matches
-        "lookups (external ids, emails, phones)": (LOOKUP.sql, {
-            "organization": org.pk, "external_ids": [f"big-{n}" for n in range(1, 1001)], "emails": emails,
-            "phones": [f"+1475{n:07d}" for n in range(1, 1001)]}),
-        "weak match (family name + ZIP pairs)": (WEAK_MATCH.sql, {
-            "family_keys": [f"fam{n}" for n in range(1000)], "zips": ZIPS[:1] * 1000, "coalition": org.coalition_id}),
+        "lookups (external ids, emails, phones)": (LOOKUP_SQL, [org.pk, [f"big-{n}" for n in range(1, 1001)], emails,
+                                                               [f"+1475{n:07d}" for n in range(1, 1001)]]),
+        "weak match (family name + ZIP pairs)": (WEAK_MATCH_SQL, [[f"fam{n}" for n in range(1000)], ZIPS[:1] * 1000,
+                                                                  org.coalition_id]),
     }
     with connection.cursor() as cursor:
         for label, (sql, params) in statements.items():

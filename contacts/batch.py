@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from organizations import rawsql
 from organizations.errors import Conflict, DomainError
 from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
@@ -42,26 +41,26 @@ KEYED_BATCH = 20
 DECIDE_BEFORE_LOCK = 50
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
 #: addresses (left() keeps the planner off the low-selectivity ZIP index), so the cost follows the number of
-#: same-name people, not the size of the table
-#: (both statements are prepared for a small batch, see BatchUpsert._fetch)
-WEAK_MATCH = rawsql.Prepared("contact_weak_match", """
+#: same-name people, not the size of the table. The contacts are a LATERAL subquery kept apart (OFFSET 0), so each
+#: pair probes the index on (coalition, family key) even when the planner has no statistics yet (a new database:
+#: joined freely, it scanned the coalition's every contact per submission until the first ANALYZE)
+WEAK_MATCH_SQL = """
     SELECT c.id, c.given_name, c.given_key, c.family_key, a.household_key, left(a.postal_code, 5)
-    FROM unnest(%(family_keys)s::text[], %(zips)s::text[]) AS p(family_key, zip)
-    JOIN contacts_contact c ON c.family_key = p.family_key AND c.coalition_id = %(coalition)s::uuid
+    FROM unnest(%s::text[], %s::text[]) AS p(family_key, zip)
+    CROSS JOIN LATERAL (SELECT id, given_name, given_key, family_key FROM contacts_contact
+                        WHERE family_key = p.family_key AND coalition_id = %s AND merged_into_id IS NULL
+                          AND erased_at IS NULL OFFSET 0) c
     JOIN contacts_contactaddress a ON a.contact_id = c.id AND left(a.postal_code, 5) = p.zip
-    WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL
-    LIMIT 20000""")
+    LIMIT 20000"""
 #: the records' external ids (0), emails (1, upper case) and mobile or unknown phones (2) as stored, in row order
-LOOKUP = rawsql.Prepared("contact_lookup", """
+LOOKUP_SQL = """
     SELECT 0, external_id, contact_id, id FROM contacts_organizationcontact
-    WHERE organization_id = %(organization)s::uuid AND external_id = ANY(%(external_ids)s::text[])
+    WHERE organization_id = %s AND external_id = ANY(%s::text[])
     UNION ALL
-    SELECT 1, UPPER(normalized), contact_id, id FROM contacts_contactemail
-    WHERE UPPER(normalized) = ANY(%(emails)s::text[])
+    SELECT 1, UPPER(normalized), contact_id, id FROM contacts_contactemail WHERE UPPER(normalized) = ANY(%s::text[])
     UNION ALL
-    SELECT 2, number, contact_id, id FROM contacts_contactphone
-    WHERE number = ANY(%(phones)s::text[]) AND type <> 'landline'
-    ORDER BY 1, 4""")
+    SELECT 2, number, contact_id, id FROM contacts_contactphone WHERE number = ANY(%s::text[]) AND type <> 'landline'
+    ORDER BY 1, 4"""
 
 
 @dataclass
@@ -138,9 +137,8 @@ class BatchUpsert:
         phones = {ph["number"] for p in people for ph in p.get("phones", []) if ph["type"] != "landline"}
         self.by_external_id, self.by_email, self.by_phone = {}, {}, {}
         if external_ids or emails or phones:
-            for kind, key, contact_id, _ in self._fetch(LOOKUP, {
-                    "organization": org.pk, "external_ids": list(external_ids), "emails": list(emails),
-                    "phones": list(phones)}):
+            for kind, key, contact_id, _ in self._fetch(LOOKUP_SQL, [org.pk, list(external_ids), list(emails),
+                                                                     list(phones)]):
                 if kind == 0:
                     self.by_external_id[key] = contact_id
                 else:
@@ -432,7 +430,7 @@ class BatchUpsert:
         if not pairs:
             return {}
         keys, zips = zip(*pairs)
-        rows = self._fetch(WEAK_MATCH, {"family_keys": list(keys), "zips": list(zips), "coalition": self.coalition_id})
+        rows = self._fetch(WEAK_MATCH_SQL, [list(keys), list(zips), self.coalition_id])
         by_pair = {}
         for contact_id, given, given_key, family_key, household, zip5 in rows:
             by_pair.setdefault((family_key, zip5), []).append((contact_id, given, given_key, household))
@@ -514,10 +512,9 @@ class BatchUpsert:
     def run(self, people: list[dict], targets: list | None = None) -> list:
         """One UpsertResult or DomainError per person, in order."""
         targets = targets or [None] * len(people)
-        self.small = len(people) <= KEYED_BATCH
         # read before the coalition lock, which every contact write of the coalition waits for
         self.subscribers = partner_subscribers([self.coalition_id])
-        if self.small:  # a form, a signup, an API create: only writes about the same people wait
+        if len(people) <= KEYED_BATCH:  # a form, a signup, an API create: only writes about the same people wait
             lock_keys(self.coalition_id, self._match_keys(people, targets))  # the targets' contacts among them
             results, writes, touched = self._decide(people, targets)
             # a contact found by one key may be written by a request that came by another: lock the contacts
@@ -536,7 +533,7 @@ class BatchUpsert:
             # decision. Anything changed meanwhile: decided again, under the lock.
             results, writes, touched = self._decide(people, targets)
             lock_coalition(self.coalition_id)
-            if any(self._fetch(statement, params, record=False) != rows for statement, params, rows in self.reads):
+            if any(self._fetch(sql, params, record=False) != rows for sql, params, rows in self.reads):
                 results, writes, touched = self._decide(people, targets)
         changes = [new_change(state.contact, "created" if state.created else "updated",
                               **({"unshared": True} if state.unshared else {}),
@@ -596,20 +593,13 @@ class BatchUpsert:
                 result.possible_duplicates.append(duplicate)
         return results, writes, touched
 
-    def _fetch(self, statement, params, record: bool = True) -> list:
-        """The rows of a read the decision depends on, kept (with its statement) to be made again under the lock.
-        `statement`: SQL text, or a rawsql.Prepared that a small batch runs prepared (planned once per
-        connection: planning cost more than running it) and a page plans for its own arrays."""
+    def _fetch(self, sql: str, params, record: bool = True) -> list:
+        """The rows of a read the decision depends on, kept (with its statement) to be made again under the lock."""
         with connection.cursor() as cursor:
-            if not isinstance(statement, rawsql.Prepared):
-                cursor.execute(statement, params)
-            elif self.small:
-                statement.execute(cursor, params)
-            else:
-                cursor.execute(statement.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if record:
-            self.reads.append((statement, params, rows))
+            self.reads.append((sql, params, rows))
         return rows
 
 

@@ -49,11 +49,12 @@ def instances(row, *models) -> list:
 
 class Prepared:
     """A statement PostgreSQL plans once per connection (PREPARE on first use, then EXECUTE): for the
-    per-request statements whose planning costs PostgreSQL more CPU than running them. `sql` takes %(name)s
-    parameters (given as a dict) or %s ones (given in order), not both; kept as `.sql`, it also runs unprepared
-    (cursor.execute(statement.sql, params)), for the calls whose parameters deserve a plan of their own. A prepared
-    statement outlives rollbacks and dies with its connection (so this needs session connections: no PgBouncer in
-    transaction mode)."""
+    per-request statements whose planning costs PostgreSQL more CPU than running them, and whose best plan does not
+    depend on how big the tables are (an INSERT, a key lookup in a small table): PostgreSQL keeps the generic plan
+    it made until the next ANALYZE, so a scan chosen while a table was small stays while the table grows (the
+    contact lookups, planned per call, adapt). `sql` takes %(name)s parameters (given as a dict) or %s ones (given
+    in order), not both. A prepared statement outlives rollbacks and dies with its connection (so this needs
+    session connections: no PgBouncer in transaction mode)."""
 
     _taken: set[str] = set()
 
@@ -61,7 +62,7 @@ class Prepared:
         if name in self._taken:
             raise ValueError(f"a prepared statement is already named {name!r}")
         self._taken.add(name)
-        self.name, self.sql, self.names, positions = name, sql, [], [0]
+        self.name, self.names, positions = name, [], [0]
 
         def number(match):
             if match.group(1) is None:  # %s

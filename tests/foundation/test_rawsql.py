@@ -53,7 +53,5 @@ def test_a_statement_built_at_run_time_takes_parameters_in_order_and_goes_with_o
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1; " + statement.mogrify(cursor, [org_a.pk, "x"]))  # the last result is returned
         assert cursor.fetchone() == (org_a.slug,)
-        cursor.execute(statement.sql, [org_a.pk, "x"])  # and unprepared
-        assert cursor.fetchone() == (org_a.slug,)
     with pytest.raises(ValueError):
         rawsql.Prepared("test_mixed", "SELECT %(a)s, %s")
