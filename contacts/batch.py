@@ -27,7 +27,8 @@ from organizations.errors import Conflict, DomainError
 from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
 
-from .changes import lock_coalition, lock_contacts, lock_keys, new_change, partner_subscribers, write_changes
+from .changes import (lock_coalition, lock_contacts, lock_keys_statement, new_change, partner_subscribers,
+                      write_changes)
 from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
@@ -119,6 +120,7 @@ class BatchUpsert:
         self.source = source
         self.actor = actor
         self.now = timezone.now()
+        self.locks_ahead = ""  # lock statement to send with the next read (see run)
 
     # ---- 1. lookup ---------------------------------------------------------------------------------------
 
@@ -515,8 +517,13 @@ class BatchUpsert:
         # read before the coalition lock, which every contact write of the coalition waits for
         self.subscribers = partner_subscribers([self.coalition_id])
         if len(people) <= KEYED_BATCH:  # a form, a signup, an API create: only writes about the same people wait
-            lock_keys(self.coalition_id, self._match_keys(people, targets))  # the targets' contacts among them
+            with connection.cursor() as cursor:  # sent with the first read (the targets' contacts among the keys)
+                self.locks_ahead = lock_keys_statement(cursor, self.coalition_id, self._match_keys(people, targets))
             results, writes, touched = self._decide(people, targets)
+            if self.locks_ahead:  # nothing was read: taken now, before any write
+                with connection.cursor() as cursor:
+                    cursor.execute(self.locks_ahead)
+                self.locks_ahead = ""
             # a contact found by one key may be written by a request that came by another: lock the contacts
             # found (not those created here, which nobody else can see yet), and decide again whenever one was
             # held (each round locks more; done when none was held)
@@ -596,7 +603,11 @@ class BatchUpsert:
     def _fetch(self, sql: str, params, record: bool = True) -> list:
         """The rows of a read the decision depends on, kept (with its statement) to be made again under the lock."""
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            if self.locks_ahead:  # the locks first, in the same round trip
+                statements, self.locks_ahead = f"{self.locks_ahead};\n{cursor.mogrify(sql, params).decode()}", ""
+                cursor.execute(statements)
+            else:
+                cursor.execute(sql, params)
             rows = cursor.fetchall()
         if record:
             self.reads.append((sql, params, rows))

@@ -79,7 +79,17 @@ def lock_coalition(coalition_id, shared: bool = False) -> None:
 def lock_keys(coalition_id, keys) -> None:
     """The coalition's shared write lock and exclusive locks on these matching keys or contact ids of it, in one
     statement."""
-    _advisory(shared=[_lock_key(coalition_id)], exclusive={_key_lock(coalition_id, *key) for key in keys})
+    with connection.cursor() as cursor:
+        cursor.execute(lock_keys_statement(cursor, coalition_id, keys))
+
+
+def lock_keys_statement(cursor, coalition_id, keys) -> str:
+    """`lock_keys` as SQL text, for a caller that sends it ahead of its first read in one round trip (that read, a
+    statement of its own, then runs under the locks and sees what was committed before they were granted)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("contact write locks must be taken inside transaction.atomic()")
+    return _LOCKS.mogrify(cursor, _lock_params(shared=[_lock_key(coalition_id)],
+                                               exclusive={_key_lock(coalition_id, *key) for key in keys}))
 
 
 def lock_contacts(coalition_id, contact_ids) -> bool:

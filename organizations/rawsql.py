@@ -92,7 +92,9 @@ class Prepared:
         return [params[name] for name in self.names] if self.names else params
 
     def _ensure_prepared(self, cursor) -> None:
-        done = _prepared()
+        done = _prepared.get(cursor.connection)  # psycopg2's connection, under Django's cursor or not
+        if done is None:
+            done = _prepared[cursor.connection] = set()
         if self.name not in done:
             cursor.execute(self.prepare)
             done.add(self.name)
@@ -105,10 +107,5 @@ def prepared(label: str, sql: str) -> Prepared:
     return Prepared(f"{label[:40]}_{hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()}", sql)
 
 
-def _prepared() -> set:
-    """The names prepared on this thread's current database connection (a new connection starts empty)."""
-    connection.ensure_connection()
-    raw, state = connection.connection, getattr(connection, "_prepared_statements", None)
-    if state is None or state[0]() is not raw:
-        state = connection._prepared_statements = (weakref.ref(raw), set())
-    return state[1]
+#: the names prepared on each open database connection (a new connection starts empty)
+_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
