@@ -27,7 +27,7 @@ from organizations.errors import Conflict, DomainError
 from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
 
-from .changes import lock_coalition, lock_contacts, lock_keys, new_change, write_changes
+from .changes import lock_coalition, lock_contacts, lock_keys_statement, new_change, write_changes
 from .notify import partner_subscribers
 from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
@@ -42,13 +42,16 @@ KEYED_BATCH = 20
 DECIDE_BEFORE_LOCK = 50
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
 #: addresses (left() keeps the planner off the low-selectivity ZIP index), so the cost follows the number of
-#: same-name people, not the size of the table
+#: same-name people, not the size of the table. The contacts are a LATERAL subquery kept apart (OFFSET 0), so each
+#: pair probes the index on (coalition, family key) even when the planner has no statistics yet (a new database:
+#: joined freely, it scanned the coalition's every contact per submission until the first ANALYZE)
 WEAK_MATCH_SQL = """
     SELECT c.id, c.given_name, c.given_key, c.family_key, a.household_key, left(a.postal_code, 5)
     FROM unnest(%s::text[], %s::text[]) AS p(family_key, zip)
-    JOIN contacts_contact c ON c.family_key = p.family_key AND c.coalition_id = %s
+    CROSS JOIN LATERAL (SELECT id, given_name, given_key, family_key FROM contacts_contact
+                        WHERE family_key = p.family_key AND coalition_id = %s AND merged_into_id IS NULL
+                          AND erased_at IS NULL OFFSET 0) c
     JOIN contacts_contactaddress a ON a.contact_id = c.id AND left(a.postal_code, 5) = p.zip
-    WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL
     LIMIT 20000"""
 #: the records' external ids (0), emails (1, upper case) and mobile or unknown phones (2) as stored, in row order
 LOOKUP_SQL = """
@@ -117,6 +120,7 @@ class BatchUpsert:
         self.source = source
         self.actor = actor
         self.now = timezone.now()
+        self.locks_ahead = ""  # lock statement to send with the next read (see run)
 
     # ---- 1. lookup ---------------------------------------------------------------------------------------
 
@@ -513,12 +517,19 @@ class BatchUpsert:
         # read before the coalition lock, which every contact write of the coalition waits for
         self.subscribers = partner_subscribers([self.coalition_id])
         if len(people) <= KEYED_BATCH:  # a form, a signup, an API create: only writes about the same people wait
-            lock_coalition(self.coalition_id, shared=True)
-            lock_keys(self.coalition_id, self._match_keys(people, targets))
+            with connection.cursor() as cursor:  # sent with the first read (the targets' contacts among the keys)
+                self.locks_ahead = lock_keys_statement(cursor, self.coalition_id, self._match_keys(people, targets))
             results, writes, touched = self._decide(people, targets)
+            if self.locks_ahead:  # nothing was read: taken now, before any write
+                with connection.cursor() as cursor:
+                    cursor.execute(self.locks_ahead)
+                self.locks_ahead = ""
             # a contact found by one key may be written by a request that came by another: lock the contacts
-            # found, and decide again whenever one was held (each round locks more; done when none was held)
-            while not lock_contacts(self.coalition_id, self.states):
+            # found (not those created here, which nobody else can see yet), and decide again whenever one was
+            # held (each round locks more; done when none was held)
+            locked = {target.pk for target in targets if target is not None}
+            while not lock_contacts(self.coalition_id, [pk for pk, state in self.states.items()
+                                                        if not state.created and pk not in locked]):
                 results, writes, touched = self._decide(people, targets)
         elif len(people) < DECIDE_BEFORE_LOCK:
             lock_coalition(self.coalition_id)
@@ -592,7 +603,11 @@ class BatchUpsert:
     def _fetch(self, sql: str, params, record: bool = True) -> list:
         """The rows of a read the decision depends on, kept (with its statement) to be made again under the lock."""
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            if self.locks_ahead:  # the locks first, in the same round trip
+                statements, self.locks_ahead = f"{self.locks_ahead};\n{cursor.mogrify(sql, params).decode()}", ""
+                cursor.execute(statements)
+            else:
+                cursor.execute(sql, params)
             rows = cursor.fetchall()
         if record:
             self.reads.append((sql, params, rows))

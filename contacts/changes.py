@@ -2,14 +2,14 @@
 contacts.notify turns into webhooks), and partners read it back in `seq` order with `feed_page`.
 
 Two transaction-level advisory locks per coalition, both held until commit:
-- The feed lock (`lock_feed`). A bigserial is handed out when a row is inserted, not when it commits, so with
+- The feed lock (`_feed_locks`). A bigserial is handed out when a row is inserted, not when it commits, so with
   free-running writers seq 11 could become visible before seq 10, and a reader that had moved its cursor past 11
   would never see 10. `write_changes` takes this lock just before it draws seqs, as late in the transaction as
   it can: within a coalition, change rows are numbered in commit order, so a reader never finds a gap that fills
   later, and writers queue on it only for their last statements and commit.
 - The write lock (`lock_coalition`), for race-free matching and read-modify-write of contacts. Bulk pages,
   merges, erasure, consent and link changes take it exclusively. A small upsert (a form, a signup, an API
-  create) takes it shared, plus a lock per matching key (external id, email, mobile number) and per contact it
+  create) takes it shared with a lock per matching key (external id, email, mobile number) and per contact it
   reads (`lock_keys`): two requests cannot both create the same email or both rewrite one contact from a stale
   read, yet writes about different people run side by side.
 
@@ -22,6 +22,8 @@ import threading
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+
+from organizations import rawsql
 
 from .models import Contact, ContactChange
 from .notify import notify_after_commit, partner_subscribers
@@ -42,50 +44,78 @@ def _key_lock(*parts) -> int:
                           signed=True)
 
 
-def _advisory(keys, shared: bool = False) -> None:
-    """Transaction-level advisory locks on `keys`, taken in key order: two writers never wait for each other
-    crosswise."""
+_LOCKS = rawsql.Prepared("advisory_locks", (
+    "SELECT CASE WHEN l.shared THEN pg_advisory_xact_lock_shared(l.key) ELSE pg_advisory_xact_lock(l.key) END "
+    "FROM unnest(%(keys)s::bigint[], %(shared)s::boolean[]) WITH ORDINALITY AS l(key, shared, n) ORDER BY l.n"))
+_TRY_LOCKS = rawsql.Prepared("advisory_try_locks", (
+    "SELECT bool_and(pg_try_advisory_xact_lock(k)) FROM unnest(%(keys)s::bigint[]) AS k"))
+
+
+def _lock_params(shared=(), exclusive=()) -> dict:
+    """_LOCKS' parameters: the shared locks, then the exclusive ones, each group in key order (two writers never
+    wait for each other crosswise)."""
+    shared, exclusive = sorted(set(shared)), sorted(set(exclusive))
+    return {"keys": shared + exclusive, "shared": [True] * len(shared) + [False] * len(exclusive)}
+
+
+def _advisory(shared=(), exclusive=()) -> None:
+    """Transaction-level advisory locks on these keys, in one statement (see _lock_params)."""
     if not connection.in_atomic_block:
         raise RuntimeError("contact write locks must be taken inside transaction.atomic()")
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [sorted(keys)])
+        _LOCKS.execute(cursor, _lock_params(shared, exclusive))
 
 
 def lock_coalition(coalition_id, shared: bool = False) -> None:
     """The coalition's write lock, until the surrounding transaction ends: exclusive serialises every contact
-    write of the coalition; shared (with `lock_keys`) only keeps out the exclusive ones."""
-    _advisory([_lock_key(coalition_id)], shared)
+    write of the coalition; shared (as `lock_keys` takes it) only keeps out the exclusive ones."""
+    if shared:
+        _advisory(shared=[_lock_key(coalition_id)])
+    else:
+        _advisory(exclusive=[_lock_key(coalition_id)])
 
 
 def lock_keys(coalition_id, keys) -> None:
-    """Exclusive locks on these matching keys or contact ids of the coalition (held with the shared write lock)."""
-    _advisory({_key_lock(coalition_id, *key) for key in keys})
+    """The coalition's shared write lock and exclusive locks on these matching keys or contact ids of it, in one
+    statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(lock_keys_statement(cursor, coalition_id, keys))
+
+
+def lock_keys_statement(cursor, coalition_id, keys) -> str:
+    """`lock_keys` as SQL text, for a caller that sends it ahead of its first read in one round trip (that read, a
+    statement of its own, then runs under the locks and sees what was committed before they were granted)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("contact write locks must be taken inside transaction.atomic()")
+    return _LOCKS.mogrify(cursor, _lock_params(shared=[_lock_key(coalition_id)],
+                                               exclusive={_key_lock(coalition_id, *key) for key in keys}))
 
 
 def lock_contacts(coalition_id, contact_ids) -> bool:
-    """`lock_keys` for these contacts; False when one was held by another writer (so what the caller read before
-    may be stale: read again, now under the lock)."""
+    """Exclusive locks on these contacts (as `lock_keys` names them), the shared write lock held already; False
+    when one was held by another writer (so what the caller read before may be stale: read again, now under the
+    lock)."""
     keys = sorted({_key_lock(coalition_id, "contact", pk) for pk in contact_ids})
     if not keys:
         return True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT bool_and(pg_try_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
+        _TRY_LOCKS.execute(cursor, {"keys": keys})
         if cursor.fetchone()[0]:
             return True
-    _advisory(keys)
+    _advisory(exclusive=keys)
     return False
 
 
 def lock_contact(contact) -> None:
     """The write lock for a change to one contact: shared for the coalition, exclusive for the contact."""
-    lock_coalition(contact.coalition_id, shared=True)
-    lock_contacts(contact.coalition_id, [contact.pk])
+    lock_keys(contact.coalition_id, [("contact", contact.pk)])
 
 
-def lock_feed(coalition_ids) -> None:
-    """The feed lock of these coalitions: seqs drawn from here to commit are in commit order."""
-    _advisory({_lock_key(c, _FEED_NAMESPACE) for c in coalition_ids})
+def _feed_locks(cursor, coalition_ids) -> str:
+    """The statement that takes these coalitions' shared write locks (no-ops under a writer's own) and then their
+    feed locks, after which seqs drawn until the commit are in commit order."""
+    return _LOCKS.mogrify(cursor, _lock_params(shared={_lock_key(c) for c in coalition_ids},
+                                               exclusive={_lock_key(c, _FEED_NAMESPACE) for c in coalition_ids}))
 
 
 def new_change(contact: Contact, kind: str, organization=None, **details) -> ContactChange:
@@ -114,9 +144,8 @@ def write_changes(changes: list[ContactChange], subscribers: list | None = None,
             for change in changes:
                 change.notify = True
             notify_after_commit(coalitions)
-        for coalition_id in coalitions:
-            lock_coalition(coalition_id, shared=True)  # a no-op under the caller's own lock
-        lock_feed(coalitions)
+        with connection.cursor() as cursor:  # sent after the caller's writes: the feed lock is held the least
+            writer.statement(_feed_locks(cursor, coalitions))
         writer.insert(ContactChange, changes)
         writer.send()
 
@@ -136,8 +165,10 @@ def changes_at_the_end():
     try:
         yield
         held, _held_back.changes = _held_back.changes, None
-        for changes, subscribers in held:
-            write_changes(changes, subscribers)
+        if held:  # in one write: each batch's subscribers are those of its coalition, so their union is the whole's
+            write_changes([change for changes, _ in held for change in changes],
+                          list({org.pk: org for _, subscribers in held for org in subscribers}.values())
+                          if all(subscribers is not None for _, subscribers in held) else None)
     finally:
         _held_back.changes = None
 

@@ -2,6 +2,7 @@
 COPY (several times faster than bulk_create's INSERT for a page of 1,000 contacts; instances must carry every
 value, defaults are applied when they are constructed; auto-increment keys are left to the database), update many
 with one statement, build instances cheaply, and load them with plain SQL (`select_rows`)."""
+import functools
 import io
 import json
 import re
@@ -11,6 +12,8 @@ from uuid import UUID
 
 from django.db import connection
 from django.db.models.base import ModelState
+
+from organizations import rawsql
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -135,16 +138,22 @@ def _uncopied(field: str):
 
 
 def insert_sql(cursor, model, objects: list) -> str | None:
-    """INSERT ... VALUES of these instances, each value the very text COPY would read (PostgreSQL reads both
-    with the column type's input function, so the rows are the same); None when a value holds a NUL, which
-    only COPY reports as PostgreSQL does (a DataError)."""
-    head, plan = _copy_plan(model)[1:]
-    row = "(" + ", ".join(["%s"] * len(plan)) + ")"
+    """The EXECUTE of a prepared INSERT ... VALUES of these instances (planned once per connection for a table and
+    a number of rows), each value the very text COPY would read (PostgreSQL reads both with the column type's
+    input function, so the rows are the same); None when a value holds a NUL, which only COPY reports as
+    PostgreSQL does (a DataError)."""
     try:
-        return head + ", ".join(cursor.mogrify(row, [_uncopied(field) for field in fields]).decode()
-                                for fields in zip(*_copy_columns(model, objects)))
+        return _insert_statement(model, len(objects)).mogrify(
+            cursor, [_uncopied(field) for row in zip(*_copy_columns(model, objects)) for field in row])
     except ValueError:  # psycopg2: "A string literal cannot contain NUL (0x00) characters."
         return None
+
+
+@functools.cache
+def _insert_statement(model, rows: int) -> rawsql.Prepared:
+    head, plan = _copy_plan(model)[1:]
+    return rawsql.prepared(f"insert_{model._meta.db_table}",
+                           head + ", ".join(["(" + ", ".join(["%s"] * len(plan)) + ")"] * rows))
 
 
 def update_sql(cursor, model, objects, fields: list[str]) -> str:
@@ -182,6 +191,10 @@ class RowWriter:
                 return
         self.send()
         copy_insert(model, objects)
+
+    def statement(self, sql: str) -> None:
+        """Hold a statement of the caller's (complete SQL text), sent in its turn."""
+        self.held.append(sql)
 
     def update(self, model, objects: list, fields: list[str]) -> None:
         if objects:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from contacts.inputs import PersonInput, validate_people
 from contacts.changes import changes_at_the_end
 from contacts.services import contact_upsert
+from organizations import rawsql
 from organizations.errors import DomainError
 from organizations.services import audit_record
 
@@ -196,34 +197,39 @@ def _action(form, contact, submission, recruiter, cleaned, outcome: str, details
 
 
 def _insert_together(*groups: tuple[list, str]) -> None:
-    """INSERT model instances of several tables in one statement (each table but the last a data-modifying CTE):
-    one round trip and no ORM compile per table. `groups`: (instances of one model, "" or an ON CONFLICT clause).
-    Instances carry every value (defaults apply when they are built); a violated constraint raises Django's
-    IntegrityError as save() would. Foreign keys are deferred to the commit, so a row may point at another of
-    the same statement."""
+    """INSERT model instances of several tables in one statement (each table but the last a data-modifying CTE),
+    prepared once per connection for its tables and numbers of rows: one round trip, no ORM compile and no
+    planning per table. `groups`: (instances of one model, "" or an ON CONFLICT clause). Instances carry every
+    value (defaults apply when they are built); a violated constraint raises Django's IntegrityError as save()
+    would. Foreign keys are deferred to the commit, so a row may point at another of the same statement."""
     db = connections[DEFAULT_DB_ALIAS]
     groups = [(objects, conflict) for objects, conflict in groups if objects]
-    statements, params = [], []
-    for objects, conflict in groups:
+    params = []
+    for objects, _conflict in groups:
         fields = objects[0]._meta.concrete_fields
-        statements.append(_insert_sql(type(objects[0]), len(objects), conflict))
         for obj in objects:
             params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
-    *first, last = statements
-    sql = ("WITH " + ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first)) + " " if first else "") + last
+    statement = _insert_statement(tuple((type(objects[0]), len(objects), conflict) for objects, conflict in groups))
     with db.cursor() as cursor:
-        cursor.execute(sql, params)
+        statement.execute(cursor, params)
     for objects, _conflict in groups:
         for obj in objects:
             obj._state.adding, obj._state.db = False, db.alias
 
 
 @functools.lru_cache(maxsize=64)
-def _insert_sql(model, rows: int, conflict: str) -> str:
-    quote, fields = connection.ops.quote_name, model._meta.concrete_fields
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * rows)} {conflict}")
+def _insert_statement(groups: tuple) -> rawsql.Prepared:
+    """`groups`: (model, number of rows, ON CONFLICT clause) of each table, in order."""
+    quote, statements = connection.ops.quote_name, []
+    for model, rows, conflict in groups:
+        fields = model._meta.concrete_fields
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        statements.append(f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                          f"VALUES {', '.join([row] * rows)} {conflict}")
+    *first, last = statements
+    return rawsql.prepared(f"insert_{groups[0][0]._meta.db_table}_with",
+                           ("WITH " + ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first)) + " " if first
+                            else "") + last)
 
 
 def _signed_before(form, contact) -> bool:
@@ -260,15 +266,16 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
     other_person = None
     try:  # the contact's change rows go last, so the coalition's feed lock is held only for them and the commit
         with transaction.atomic(), changes_at_the_end():
-            contact = contact_upsert(organization=form.organization, person=owner_person, source="form").contact
+            upserted = contact_upsert(organization=form.organization, person=owner_person, source="form")
+            contact = upserted.contact
             for organization in receivers[1:]:
                 if other_person is None:
                     other_person = _validated_person(_person(form, cleaned, language=language, ip=ip,
                                                              coalition=False, now=captured))
                 contact = contact_upsert(organization=organization, person=other_person, source="form",
                                          contact=contact).contact
-            outcome = ("already_recorded" if form.kind in ONE_PER_PERSON and _signed_before(form, contact)
-                       else "recorded")
+            outcome = ("already_recorded" if form.kind in ONE_PER_PERSON and upserted.outcome != "created"
+                       and _signed_before(form, contact) else "recorded")  # someone new has signed nothing
             submission = Submission(
                 form=form, contact=contact, outcome=outcome,
                 answers=({**cleaned.answers, "story": cleaned.values["story"]} if form.kind == Kind.STORY

@@ -44,3 +44,14 @@ def test_prepared_statement_survives_rollbacks_and_is_prepared_again_on_a_new_co
     assert run() == (org_a.slug,)  # not prepared twice ("already exists")
     connection.close()
     assert run() == (org_a.slug,)  # the new connection prepares it
+
+
+def test_a_statement_built_at_run_time_takes_parameters_in_order_and_goes_with_others_in_one_round_trip(org_a):
+    sql = "SELECT slug FROM organizations_organization WHERE id = %s AND name <> %s"
+    statement = rawsql.prepared("test_slug", sql)
+    assert rawsql.prepared("test_slug", sql) is statement  # one per text: named once
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1; " + statement.mogrify(cursor, [org_a.pk, "x"]))  # the last result is returned
+        assert cursor.fetchone() == (org_a.slug,)
+    with pytest.raises(ValueError):
+        rawsql.Prepared("test_mixed", "SELECT %(a)s, %s")
