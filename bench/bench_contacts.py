@@ -114,8 +114,9 @@ def _free_port() -> int:
 
 def _gunicorn(port: int):
     env = {**os.environ, "GUNICORN_TIMEOUT": "300"}
-    return start_gunicorn(port, env=env, workers=int(os.environ.get("BENCH_WORKERS", "3")),
-                          threads=int(os.environ.get("BENCH_THREADS", "1")))
+    sizing = {name: int(os.environ[f"BENCH_{name.upper()}"]) for name in ("workers", "threads")
+              if os.environ.get(f"BENCH_{name.upper()}")}
+    return start_gunicorn(port, env=env, **sizing)  # deploy/gunicorn.conf.py's sizing unless BENCH_WORKERS/THREADS
 
 
 def _bulk_over_http(port: int, key: str, bodies: list[bytes]) -> tuple[float, float]:

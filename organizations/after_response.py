@@ -1,9 +1,10 @@
-"""Work that follows a commit but need not hold up the client: queueing rq jobs after a write.
+"""Work that need not hold up the client: queueing rq jobs after a write, reading ahead for a feed follower.
 
-`on_commit_after_response(key, func)` runs `func` once the current transaction commits (never if it rolls back).
-Inside an HTTP request it waits for Django's request_finished, which the WSGI server sends once the response is
-written: the client never waits on Redis for it. Registrations of one request under the same `key` run once, so
-`func` should do whatever the request's writes left for it (as webhooks' wake-up does)."""
+`after_response(key, func)` runs `func` once the response is sent: inside an HTTP request it waits for Django's
+request_finished, which the WSGI server sends once the response is written; outside one it runs now.
+`on_commit_after_response(key, func)` does the same once the current transaction commits (never if it rolls back).
+Registrations of one request under the same `key` run once, so `func` should do whatever the request left for it
+(as webhooks' wake-up does)."""
 import threading
 
 from django.core import signals
@@ -19,13 +20,15 @@ class _RequestState(threading.local):
 _state = _RequestState()
 
 
+def after_response(key: str, func) -> None:
+    if _state.in_request:
+        _state.due.setdefault(key, func)
+    else:
+        func()
+
+
 def on_commit_after_response(key: str, func) -> None:
-    def committed():
-        if _state.in_request:
-            _state.due.setdefault(key, func)
-        else:
-            func()
-    transaction.on_commit(committed)
+    transaction.on_commit(lambda: after_response(key, func))
 
 
 def _request_started(**kwargs) -> None:
