@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from contacts.inputs import PersonInput, validate_people
 from contacts.changes import changes_at_the_end
 from contacts.services import contact_upsert
+from jobs import queues
 from organizations import rawsql
 from organizations.errors import DomainError
 from organizations.services import audit_record
@@ -316,27 +317,13 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
     return Receipt(form, language, submission=submission, outcome=outcome)
 
 
-_queues: dict = {}
-
-
-def _queue():
-    """The rq queue, built once per process and per Redis URL (building one per request costs a millisecond)."""
-    import django_rq
-    from django.conf import settings
-
-    key = settings.RQ_QUEUES["default"].get("URL")
-    if key not in _queues:
-        _queues[key] = django_rq.get_queue("default")
-    return _queues[key]
-
-
 def outbox_dispatch(ids: list[str]) -> bool:
     """Queue one delivery job for these messages. With Redis down the rows stay pending and
     `manage.py webforms_sweep` queues them later: nothing is lost."""
     if not ids:
         return True
     try:
-        queue = _queue()
+        queue = queues.queue()
         with queue.connection.pipeline() as pipe:  # one round trip for rq's writes instead of two
             queue.enqueue("webforms.jobs.outbox_deliver_many", ids, result_ttl=3600, failure_ttl=7 * 86400,
                           pipeline=pipe)
