@@ -42,17 +42,23 @@ KEYED_BATCH = 20
 DECIDE_BEFORE_LOCK = 50
 #: weak-match candidates for (family key, ZIP) pairs: driven by the family-name index, then the contact's
 #: addresses (left() keeps the planner off the low-selectivity ZIP index), so the cost follows the number of
-#: same-name people, not the size of the table. The contacts are a LATERAL subquery kept apart (OFFSET 0), so each
-#: pair probes the index on (coalition, family key) even when the planner has no statistics yet (a new database:
-#: joined freely, it scanned the coalition's every contact per submission until the first ANALYZE)
-WEAK_MATCH_SQL = """
+#: same-name people, not the size of the table. A few pairs (a form, a signup: up to KEYED_BATCH) probe the index
+#: on (coalition, family key) pair by pair through a LATERAL subquery kept apart (OFFSET 0), even when the planner
+#: has no statistics yet (a new database: joined freely, it scanned the coalition's every contact per submission
+#: until the first ANALYZE); a page's thousand pairs are joined as the planner sees fit (a hash join: probing
+#: pair by pair cost a 1,000-record page ~40% more PostgreSQL CPU).
+_WEAK_MATCH = """
     SELECT c.id, c.given_name, c.given_key, c.family_key, a.household_key, left(a.postal_code, 5)
     FROM unnest(%s::text[], %s::text[]) AS p(family_key, zip)
-    CROSS JOIN LATERAL (SELECT id, given_name, given_key, family_key FROM contacts_contact
-                        WHERE family_key = p.family_key AND coalition_id = %s AND merged_into_id IS NULL
-                          AND erased_at IS NULL OFFSET 0) c
+    {contacts}
     JOIN contacts_contactaddress a ON a.contact_id = c.id AND left(a.postal_code, 5) = p.zip
     LIMIT 20000"""
+WEAK_MATCH_FEW_SQL = _WEAK_MATCH.format(contacts="""CROSS JOIN LATERAL (
+        SELECT id, given_name, given_key, family_key FROM contacts_contact
+        WHERE family_key = p.family_key AND coalition_id = %s AND merged_into_id IS NULL AND erased_at IS NULL
+        OFFSET 0) c""")
+WEAK_MATCH_SQL = _WEAK_MATCH.format(contacts="""JOIN contacts_contact c
+        ON c.family_key = p.family_key AND c.coalition_id = %s AND c.merged_into_id IS NULL AND c.erased_at IS NULL""")
 #: the records' external ids (0), emails (1, upper case) and mobile or unknown phones (2) as stored, in row order
 LOOKUP_SQL = """
     SELECT 0, external_id, contact_id, id FROM contacts_organizationcontact
@@ -432,7 +438,8 @@ class BatchUpsert:
         if not pairs:
             return {}
         keys, zips = zip(*pairs)
-        rows = self._fetch(WEAK_MATCH_SQL, [list(keys), list(zips), self.coalition_id])
+        rows = self._fetch(WEAK_MATCH_FEW_SQL if len(keys) <= KEYED_BATCH else WEAK_MATCH_SQL,
+                           [list(keys), list(zips), self.coalition_id])
         by_pair = {}
         for contact_id, given, given_key, family_key, household, zip5 in rows:
             by_pair.setdefault((family_key, zip5), []).append((contact_id, given, given_key, household))
