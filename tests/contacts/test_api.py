@@ -59,6 +59,22 @@ def test_weak_match_never_merges_but_records_a_possible_duplicate(client_a):
     assert dup["reasons"] == ["similar_name", "same_address"]
 
 
+def test_a_bulk_page_records_weak_matches_against_stored_people(client_a):
+    """A page (more than KEYED_BATCH records) looks its name and ZIP pairs up with the joined weak-match query."""
+    address = {"line1": "12 Main Street", "city": "Hartford", "state": "CT", "postal_code": "06103"}
+    stored = post(client_a, {"given_name": "Jon", "family_name": "Smith", "addresses": [address]}).json()
+    fillers = [{"given_name": f"F{i}", "family_name": f"Filler{i}", "external_id": f"f{i}"} for i in range(30)]
+    response = client_a.post("/api/v1/contacts/bulk/", {"records": [
+        *fillers, {"given_name": "John", "family_name": "Smith", "addresses": [{**address, "postal_code": "06103"}]}]},
+        format="json")
+    created = response.json()["results"][-1]
+    assert created["status"] == "created" and created["id"] != stored["contact"]["id"]
+    dup = client_a.get("/api/v1/possible-duplicates/").json()["results"]
+    assert [sorted([d["contact"]["id"], d["other"]["id"]]) for d in dup] == \
+        [sorted([created["id"], stored["contact"]["id"]])]
+    assert dup[0]["reasons"] == ["similar_name", "same_address"]
+
+
 def test_addresses_are_parsed_and_placed_by_zip_centroid(client_a):
     body = post(client_a, {"given_name": "Al", "external_id": "x", "addresses": [
         {"line1": "100 Broad Street Apt 4", "city": "Hartford", "state": "ct", "postal_code": "06106"}]}).json()
