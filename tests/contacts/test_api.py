@@ -60,10 +60,11 @@ def test_weak_match_never_merges_but_records_a_possible_duplicate(client_a):
 
 
 def test_a_bulk_page_records_weak_matches_against_stored_people(client_a):
-    """A page (more than KEYED_BATCH records) looks its name and ZIP pairs up with the joined weak-match query."""
+    """A page (more than KEYED_BATCH name and ZIP pairs) looks them up with the joined weak-match query."""
     address = {"line1": "12 Main Street", "city": "Hartford", "state": "CT", "postal_code": "06103"}
     stored = post(client_a, {"given_name": "Jon", "family_name": "Smith", "addresses": [address]}).json()
-    fillers = [{"given_name": f"F{i}", "family_name": f"Filler{i}", "external_id": f"f{i}"} for i in range(30)]
+    fillers = [{"given_name": f"F{i}", "family_name": f"Filler{i}", "external_id": f"f{i}",
+                "addresses": [{**address, "line1": f"{i} Elm Street"}]} for i in range(30)]
     response = client_a.post("/api/v1/contacts/bulk/", {"records": [
         *fillers, {"given_name": "John", "family_name": "Smith", "addresses": [{**address, "postal_code": "06103"}]}]},
         format="json")
