@@ -4,9 +4,9 @@ contacts.sharing.contact_view (the one masking rule)."""
 import base64
 
 import django_filters
-from django.http import HttpResponse
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
@@ -317,9 +317,7 @@ class ContactViewSet(TenantViewSet):
         except ValueError:
             raise ValidationError({"cursor": ["cursor and page_size are integers"]})
         if not isinstance(request.accepted_renderer, FastJSONRenderer) or "indent" in request.accepted_media_type:
-            events, next_cursor, more = changes.feed_page(self.organization, after, size)  # the browsable API
-            return released_after_render(Response({"results": events, "next_cursor": str(next_cursor),
-                                                   "has_more": more}))
+            return released_after_render(Response(feed_data(self.organization, after, size)[0]))  # browsable API
         kept = readahead.kept_page(self.organization, after, size)
         if kept:
             (body, next_cursor), more = kept, True
@@ -568,8 +566,13 @@ class TagViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(status=204)
 
 
-def feed_body(organization, after: int, size: int) -> tuple[bytes, int, bool]:
-    """The change feed's page after `after` as the JSON body the API sends, with its next cursor and has_more."""
+def feed_data(organization, after: int, size: int) -> tuple[dict, int, bool]:
+    """The change feed's page after `after` as the API's response data, with its next cursor and has_more."""
     events, next_cursor, more = changes.feed_page(organization, after, size)
-    body = FastJSONRenderer().render({"results": events, "next_cursor": str(next_cursor), "has_more": more})
-    return body, next_cursor, more
+    return {"results": events, "next_cursor": str(next_cursor), "has_more": more}, next_cursor, more
+
+
+def feed_body(organization, after: int, size: int) -> tuple[bytes, int, bool]:
+    """feed_data rendered as the JSON body the API sends."""
+    data, next_cursor, more = feed_data(organization, after, size)
+    return FastJSONRenderer().render(data), next_cursor, more

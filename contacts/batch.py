@@ -28,11 +28,11 @@ from organizations.models import ApiKey, AuditEvent
 from organizations.services import actor_label
 
 from .changes import lock_coalition, lock_contacts, lock_keys_statement, new_change, write_changes
-from .notify import partner_subscribers
 from .consent import consent_decide
 from .models import (Consent, Contact, ContactAddress, ContactEmail, ContactPhone, OrganizationContact,
                      PossibleDuplicate, Tag, Tagging)
 from .normalize import clearly_different_given_names, name_key, similar_names
+from .notify import partner_subscribers
 from .pgcopy import RowWriter, build, select_rows
 
 CANDIDATES_PER_KEY = 5

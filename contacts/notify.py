@@ -11,7 +11,6 @@ shows the contact as it is when the job renders it, a moment after the write, as
 payload carries `occurred_at` and the envelope a sequence for receivers that order events.
 """
 import logging
-import threading
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
@@ -42,21 +41,11 @@ def partner_subscribers(coalition_ids) -> list:
 
 def notify_after_commit(coalition_ids) -> None:
     """Queue the notifier of these coalitions once the write commits (after its response, inside a request)."""
-    _pending.coalitions.update(str(c) for c in coalition_ids)
-    on_commit_after_response("contacts.notify", _queue_pending)
+    on_commit_after_response("contacts.notify", _queue_all, sorted(str(c) for c in coalition_ids))
 
 
-class _Pending(threading.local):
-    def __init__(self):
-        self.coalitions = set()  # this thread's, since its last wake-up (a rolled-back one's too: harmless)
-
-
-_pending = _Pending()
-
-
-def _queue_pending() -> None:
-    coalitions, _pending.coalitions = _pending.coalitions, set()
-    for coalition_id in sorted(coalitions):
+def _queue_all(coalition_ids) -> None:
+    for coalition_id in coalition_ids:
         queue_notify(coalition_id)
 
 

@@ -2,9 +2,11 @@
 
 `after_response(key, func)` runs `func` once the response is sent: inside an HTTP request it waits for Django's
 request_finished, which the WSGI server sends once the response is written; outside one it runs now.
-`on_commit_after_response(key, func)` does the same once the current transaction commits (never if it rolls back).
-Registrations of one request under the same `key` run once, so `func` should do whatever the request left for it
-(as webhooks' wake-up does)."""
+`on_commit_after_response(key, func, items)` does the same once the current transaction commits (never if it
+rolls back), for work about `items` (ids to wake up): the items registered under one `key` on this thread gather
+until `func(items)` runs once for all of them, so the writes of one transaction or request share one call. (Items
+of a transaction that rolled back go with the next commit's: a wake-up too many, harmless.)
+Registrations of one request under the same `key` run once."""
 import threading
 
 from django.core import signals
@@ -15,6 +17,7 @@ class _RequestState(threading.local):
     def __init__(self):
         self.in_request = False
         self.due = {}  # key -> func: committed, waiting until the response is sent
+        self.items = {}  # key -> {item: None}, in order: gathered for on_commit_after_response's next call
 
 
 _state = _RequestState()
@@ -27,8 +30,15 @@ def after_response(key: str, func) -> None:
         func()
 
 
-def on_commit_after_response(key: str, func) -> None:
-    transaction.on_commit(lambda: after_response(key, func))
+def on_commit_after_response(key: str, func, items) -> None:
+    _state.items.setdefault(key, {}).update(dict.fromkeys(items))
+    transaction.on_commit(lambda: after_response(key, lambda: _run_gathered(key, func)))
+
+
+def _run_gathered(key: str, func) -> None:
+    items = _state.items.pop(key, None)
+    if items:  # the first callback of a transaction takes them all; the others find none
+        func(list(items))
 
 
 def _request_started(**kwargs) -> None:

@@ -17,7 +17,6 @@ import base64
 import json
 import logging
 import secrets as _secrets
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -188,9 +187,8 @@ def emit(*, event_type: str, audience, render) -> int:
         _INSERT.execute(cursor, {"uids": uids, "organizations": org_ids, "payloads": payloads,
                                  "event_type": event_type, "now": timezone.now()})
         endpoint_ids = [row[0] for row in cursor.fetchall()]
-    if endpoint_ids:
-        _pending.ids.update(dict.fromkeys(endpoint_ids))
-        on_commit_after_response("webhooks.wake", _wake_pending)
+    if endpoint_ids:  # one wake-up for the emits of a transaction, after the response inside a request
+        on_commit_after_response("webhooks.wake", wake, endpoint_ids)
     return len(endpoint_ids)
 
 
@@ -223,24 +221,6 @@ def redis_connection():
 
 def _queue():
     return queues.queue(QUEUE)
-
-
-class _PendingWakes(threading.local):
-    def __init__(self):
-        self.ids = {}  # endpoint ids emitted to since the last wake-up of this thread, in order
-
-
-_pending = _PendingWakes()
-
-
-def _wake_pending() -> None:
-    """The after-commit callback of every emit (after the response, inside a request). The emits of one
-    transaction share one wake-up: the first of their callbacks wakes every endpoint emitted to, the others find
-    nothing left. (An endpoint of a rolled-back emit is woken with the next commit's: its drain finds nothing
-    new, harmless.)"""
-    ids, _pending.ids = _pending.ids, {}
-    if ids:
-        wake(ids)
 
 
 # SET NX EX of each endpoint's drain marker, in one command (a pipeline of SETs costs the client twice the CPU
