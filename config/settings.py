@@ -116,7 +116,8 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(_service_url("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
+DATABASES = {"default": dj_database_url.parse(_service_url("DATABASE_URL"), engine="config.postgresql", conn_max_age=60,
+                                              conn_health_checks=True)}  # a health check without a round trip
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _service_url("REDIS_URL")

@@ -5,7 +5,6 @@ with one statement, build instances cheaply, and load them with plain SQL (`sele
 import functools
 import io
 import json
-import re
 from datetime import date, datetime
 from operator import attrgetter
 from uuid import UUID
@@ -126,25 +125,19 @@ def copy_insert(model, objects) -> None:
         cursor.copy_expert(_copy_plan(model)[0], buffer)
 
 
-_UNESCAPE = re.compile(r"\\([\\tnr])")
-_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-
-
-def _uncopied(field: str):
-    """The value a COPY text field stands for: None for \\N, else the text with COPY's escapes undone."""
-    if field == "\\N":
-        return None
-    return _UNESCAPE.sub(lambda m: _UNESCAPED[m[1]], field) if "\\" in field else field
-
-
 def insert_sql(cursor, model, objects: list) -> str | None:
     """The EXECUTE of a prepared INSERT ... VALUES of these instances (planned once per connection for a table and
-    a number of rows), each value the very text COPY would read (PostgreSQL reads both with the column type's
-    input function, so the rows are the same); None when a value holds a NUL, which only COPY reports as
-    PostgreSQL does (a DataError)."""
+    a number of rows). The values go as they are (psycopg2 adapts them, PostgreSQL reads the text with the column
+    type's input function, as COPY does), JSON as the text COPY would read; None when a value holds a NUL, which
+    only COPY reports as PostgreSQL does (a DataError)."""
+    plan = _copy_plan(model)[2]
+    params = []
+    for obj in objects:
+        for name, convert in plan:
+            value = getattr(obj, name)
+            params.append(json.dumps(value, default=str) if convert is _json and value is not None else value)
     try:
-        return _insert_statement(model, len(objects)).mogrify(
-            cursor, [_uncopied(field) for row in zip(*_copy_columns(model, objects)) for field in row])
+        return _insert_statement(model, len(objects)).mogrify(cursor, params)
     except ValueError:  # psycopg2: "A string literal cannot contain NUL (0x00) characters."
         return None
 

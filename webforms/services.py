@@ -4,7 +4,7 @@ submission_receive: limits -> open? -> token -> honeypot / fill time -> validate
 contact_upsert for the owner and for each co-sponsor entitled to the person (consents with their exact text, time
 and IP) -> signed before? -> an RSVP's or testimony's sign-up -> one INSERT of the submission (its attribution and
 the token's nonce, which claims the token), the action (signature, story, volunteer interest) and the outbox
-rows -> webhooks -> (after commit) the rq job -> the thank-you.
+rows -> webhooks -> (after commit and the response) the outbox drain's wake-up -> the thank-you.
 """
 import functools
 import ipaddress
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from contacts.changes import changes_at_the_end
 from contacts.services import contact_upsert
 from jobs import queues
 from organizations import rawsql
+from organizations.after_response import after_response
 from organizations.errors import DomainError
 from organizations.services import audit_record
 
@@ -306,8 +308,8 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
             _insert_together(([submission], ""), ([action] if action else [], "ON CONFLICT DO NOTHING"),
                              (messages, ""))
             notify_submission(submission)
-            ids = [str(m.pk) for m in messages]
-            transaction.on_commit(lambda: outbox_dispatch(ids))
+            if messages:
+                transaction.on_commit(lambda: after_response("webforms.outbox", outbox_wake))
     except IntegrityError:
         # The same token again (a double-click, a retried POST): nothing new; answer as the first time.
         first = Submission.objects.filter(form=form, token_nonce=token.nonce).first()
@@ -317,54 +319,85 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
     return Receipt(form, language, submission=submission, outcome=outcome)
 
 
-def outbox_dispatch(ids: list[str]) -> bool:
-    """Queue one delivery job for these messages. With Redis down the rows stay pending and
-    `manage.py webforms_sweep` queues them later: nothing is lost."""
-    if not ids:
-        return True
+OUTBOX_QUEUED_MARKER = "webforms:outbox-drain-queued"
+OUTBOX_MARKER_SECONDS = 3600
+OUTBOX_BATCH = 100
+SKIPPED, BUSY = "skipped", "busy"  # outbox_deliver's answers when it sent nothing
+
+
+def outbox_wake(*, force: bool = False) -> bool:
+    """Queue one `outbox_drain` unless one is queued and not started yet (a Redis marker), so a submission costs a
+    SET rather than an rq job; `force` queues one anyway (the sweep, after a lost job). Never raises: with Redis
+    down the rows stay pending and `manage.py webforms_sweep` wakes the drain later. Returns whether a drain is
+    queued."""
     try:
-        queue = queues.queue()
-        with queue.connection.pipeline() as pipe:  # one round trip for rq's writes instead of two
-            queue.enqueue("webforms.jobs.outbox_deliver_many", ids, result_ttl=3600, failure_ttl=7 * 86400,
-                          pipeline=pipe)
-            pipe.execute()
+        redis = queues.redis_connection()
+        if redis.set(OUTBOX_QUEUED_MARKER, 1, nx=True, ex=OUTBOX_MARKER_SECONDS) or force:
+            queues.queue().enqueue("webforms.jobs.outbox_drain", result_ttl=0, failure_ttl=7 * 86400)
     except Exception as exc:
-        log.warning("outbox: could not queue %d messages (%s); the sweep will", len(ids), exc)
+        log.warning("outbox: could not queue the drain (%s); the sweep will", exc)
         return False
     return True
 
 
-def outbox_sweep(*, older_than_seconds: int = 60, limit: int = 5000) -> int:
-    """Queue every message still pending after `older_than_seconds`; returns how many were queued."""
+def outbox_drain() -> tuple[int, list[str]]:
+    """Deliver every pending message, oldest first: (how many were sent, the failures). The marker goes first,
+    so a submission committed from now on queues another drain; two drains at once share the work (a message
+    being delivered by one is skipped by the other). A message that fails stays pending for the sweep."""
+    queues.redis_connection().delete(OUTBOX_QUEUED_MARKER)
+    sent, failures, after = 0, [], None
+    while True:
+        pending = OutboxMessage.objects.filter(status="pending").order_by("created_at", "id")
+        if after is not None:
+            pending = pending.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
+        batch = list(pending.values_list("created_at", "id")[:OUTBOX_BATCH])
+        if not batch:
+            return sent, failures
+        after = batch[-1]
+        for _created, message_id in batch:
+            try:
+                sent += outbox_deliver(str(message_id)) not in (SKIPPED, BUSY)
+            except Exception as exc:  # noqa: BLE001 - reported by the job, after the other messages had their turn
+                failures.append(f"{message_id}: {exc}")
+
+
+def outbox_sweep(*, older_than_seconds: int = 60) -> int:
+    """Wake the drain when messages are still pending after `older_than_seconds` (a lost wake-up or job, Redis
+    down at the time, a failed delivery); returns how many are waiting, 0 when the drain could not be queued."""
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    ids = [str(pk) for pk in OutboxMessage.objects.filter(status="pending", created_at__lte=cutoff)
-           .values_list("pk", flat=True)[:limit]]
-    if ids and all(outbox_dispatch(ids[i:i + 100]) for i in range(0, len(ids), 100)):
-        OutboxMessage.objects.filter(pk__in=ids).update(queued_at=timezone.now())
-        return len(ids)
+    waiting = OutboxMessage.objects.filter(status="pending", created_at__lte=cutoff)
+    count = waiting.count()
+    if count and outbox_wake(force=True):
+        waiting.update(queued_at=timezone.now())
+        return count
     return 0
 
 
 def outbox_deliver(message_id: str) -> str:
-    """Deliver one outbox message once (a finished one is skipped, so retries are harmless)."""
+    """Deliver one outbox message once (a finished one is skipped, so retries are harmless). A failure is recorded
+    on the message (after the delivery's transaction rolled back) and raised."""
     from .delivery import deliver
 
     with transaction.atomic():
-        message = (OutboxMessage.objects.select_for_update(of=("self",))
+        message = (OutboxMessage.objects.select_for_update(of=("self",), skip_locked=True)
                    .select_related("submission__form__organization", "submission__contact", "organization")
                    .filter(pk=message_id).first())
-        if message is None or message.status == "sent":
-            return "skipped"
-        message.attempts += 1
+        if message is None:  # being delivered by another drain right now (or deleted)
+            return BUSY
+        if message.status == "sent":
+            return SKIPPED
         try:
-            result = deliver(message)
+            with transaction.atomic():
+                result = deliver(message)
         except Exception as exc:
-            OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts,
-                                                               result=f"{type(exc).__name__}: {exc}"[:500])
-            raise
-        OutboxMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=timezone.now(),
-                                                           attempts=message.attempts, result=result[:500])
-    return result
+            failure = exc
+        else:
+            OutboxMessage.objects.filter(pk=message.pk).update(status="sent", sent_at=timezone.now(),
+                                                               attempts=F("attempts") + 1, result=result[:500])
+            return result
+        OutboxMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1,
+                                                           result=f"{type(failure).__name__}: {failure}"[:500])
+    raise failure
 
 
 # ---- management -------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.test import Client
 from organizations.models import Membership
 from tests.support import PROJECT_DIR, free_port, subprocess_env
 from webforms.models import OutboxMessage, Submission
+from webforms.services import outbox_drain
 
 from .factories import make_form, signer
 
@@ -76,3 +77,67 @@ def test_rate_limits_fail_open_when_redis_is_down(org_a, settings, monkeypatch, 
     assert submit(form).status_code == 201
     assert Submission.objects.count() == 1
     assert "form rate limit skipped" in caplog.text
+
+
+def test_submissions_share_one_queued_drain_which_sends_every_pending_message(org_a):
+    form = make_form(org_a)
+    for n in range(3):
+        assert submit(form, email=f"signer{n}@example.org").status_code == 201
+    assert django_rq.get_queue("default").count == 1, "one drain for the three submissions"
+    assert OutboxMessage.objects.filter(status="pending").count() == 6, "a confirmation and a notification each"
+
+    assert outbox_drain() == (6, [])
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+    assert submit(form, email="later@example.org").status_code == 201
+    assert django_rq.get_queue("default").count == 2, "a submission after the drain began queues another"
+
+
+def test_a_failed_delivery_stays_pending_and_fails_the_job_after_the_others(org_a, monkeypatch):
+    from webforms import delivery, jobs
+
+    form = make_form(org_a)
+    for n in range(2):
+        submit(form, email=f"signer{n}@example.org")
+    real_deliver = delivery.deliver
+
+    def deliver(message):
+        if message.kind == "confirmation" and message.submission.contact.emails.get().address == "signer0@example.org":
+            raise ConnectionError("mail server refused")
+        return real_deliver(message)
+    monkeypatch.setattr(delivery, "deliver", deliver)
+    with pytest.raises(RuntimeError, match="mail server refused"):
+        jobs.outbox_drain()
+    failed = OutboxMessage.objects.get(status="pending")
+    assert (failed.kind, failed.submission.contact.emails.get().address) == ("confirmation", "signer0@example.org")
+    assert (failed.attempts, failed.result) == (1, "ConnectionError: mail server refused")
+    monkeypatch.setattr(delivery, "deliver", real_deliver)
+    assert outbox_drain() == (1, [])
+
+
+def test_a_message_another_drain_is_delivering_is_left_to_it(org_a):
+    import threading
+
+    from django.db import connection, transaction
+
+    form = make_form(org_a)
+    submit(form, email="first@example.org")
+    submit(form, email="second@example.org")
+    held = OutboxMessage.objects.order_by("created_at").first()
+    locked, release = threading.Event(), threading.Event()
+
+    def other_drain():
+        with transaction.atomic():
+            OutboxMessage.objects.select_for_update().get(pk=held.pk)
+            locked.set()
+            release.wait(30)
+        connection.close()
+    thread = threading.Thread(target=other_drain)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        assert outbox_drain() == (3, []), "the unlocked messages are sent, the locked one skipped without waiting"
+    finally:
+        release.set()
+        thread.join()
+    assert OutboxMessage.objects.get(pk=held.pk).status == "pending"
+    assert outbox_drain() == (1, [])
