@@ -274,14 +274,14 @@ def _explain(org) -> None:
     from django.db import connection
     from django.db.models.functions import Upper
 
-    from contacts.batch import LOOKUP_SQL, WEAK_MATCH_SQL
+    from contacts.batch import WEAK_MATCH_SQL, lookup_sql
     from contacts.models import Contact, ContactEmail
 
     print("\nEXPLAIN ANALYZE of the hot lookups (1,000 keys each, as in one bulk page):")
     emails = [f"BIG{n}@BIG.EXAMPLE" for n in range(1, 1001)]
     statements = {  # contacts.batch.BatchUpsert._lookup and _weak_matches
-        "lookups (external ids, emails, phones)": (LOOKUP_SQL, [org.pk, [f"big-{n}" for n in range(1, 1001)], emails,
-                                                               [f"+1475{n:07d}" for n in range(1, 1001)]]),
+        "lookups (external ids, emails, phones)": (lookup_sql(True, True, True), [
+            org.pk, [f"big-{n}" for n in range(1, 1001)], emails, [f"+1475{n:07d}" for n in range(1, 1001)]]),
         "weak match (family name + ZIP pairs)": (WEAK_MATCH_SQL, [[f"fam{n}" for n in range(1000)], ZIPS[:1] * 1000,
                                                                   org.coalition_id]),
     }

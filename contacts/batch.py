@@ -59,15 +59,19 @@ WEAK_MATCH_FEW_SQL = _WEAK_MATCH.format(contacts="""CROSS JOIN LATERAL (
         OFFSET 0) c""")
 WEAK_MATCH_SQL = _WEAK_MATCH.format(contacts="""JOIN contacts_contact c
         ON c.family_key = p.family_key AND c.coalition_id = %s AND c.merged_into_id IS NULL AND c.erased_at IS NULL""")
-#: the records' external ids (0), emails (1, upper case) and mobile or unknown phones (2) as stored, in row order
-LOOKUP_SQL = """
-    SELECT 0, external_id, contact_id, id FROM contacts_organizationcontact
-    WHERE organization_id = %s AND external_id = ANY(%s::text[])
-    UNION ALL
-    SELECT 1, UPPER(normalized), contact_id, id FROM contacts_contactemail WHERE UPPER(normalized) = ANY(%s::text[])
-    UNION ALL
-    SELECT 2, number, contact_id, id FROM contacts_contactphone WHERE number = ANY(%s::text[]) AND type <> 'landline'
-    ORDER BY 1, 4"""
+#: the records' external ids (0), emails (1, upper case) and mobile or unknown phones (2) as stored, in row order:
+#: a branch per kind of key the batch holds (a form's write has only an email: planning all three branches cost
+#: PostgreSQL twice as much as planning one)
+_LOOKUP_BRANCHES = (
+    "SELECT 0, external_id, contact_id, id FROM contacts_organizationcontact "
+    "WHERE organization_id = %s AND external_id = ANY(%s::text[])",
+    "SELECT 1, UPPER(normalized), contact_id, id FROM contacts_contactemail WHERE UPPER(normalized) = ANY(%s::text[])",
+    "SELECT 2, number, contact_id, id FROM contacts_contactphone WHERE number = ANY(%s::text[]) AND type <> 'landline'")
+
+
+def lookup_sql(external_ids: bool, emails: bool, phones: bool) -> str:
+    return "\n    UNION ALL\n    ".join(branch for branch, wanted in zip(_LOOKUP_BRANCHES, (external_ids, emails, phones))
+                                     if wanted) + "\n    ORDER BY 1, 4"
 
 
 @dataclass
@@ -145,8 +149,10 @@ class BatchUpsert:
         phones = {ph["number"] for p in people for ph in p.get("phones", []) if ph["type"] != "landline"}
         self.by_external_id, self.by_email, self.by_phone = {}, {}, {}
         if external_ids or emails or phones:
-            for kind, key, contact_id, _ in self._fetch(LOOKUP_SQL, [org.pk, list(external_ids), list(emails),
-                                                                     list(phones)]):
+            params = ([org.pk, list(external_ids)] if external_ids else []) + (
+                [list(emails)] if emails else []) + ([list(phones)] if phones else [])
+            sql = lookup_sql(bool(external_ids), bool(emails), bool(phones))
+            for kind, key, contact_id, _ in self._fetch(sql, params):
                 if kind == 0:
                     self.by_external_id[key] = contact_id
                 else:

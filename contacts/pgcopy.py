@@ -125,28 +125,67 @@ def copy_insert(model, objects) -> None:
         cursor.copy_expert(_copy_plan(model)[0], buffer)
 
 
-def insert_sql(cursor, model, objects: list) -> str | None:
-    """The EXECUTE of a prepared INSERT ... VALUES of these instances (planned once per connection for a table and
-    a number of rows). The values go as they are (psycopg2 adapts them, PostgreSQL reads the text with the column
-    type's input function, as COPY does), JSON as the text COPY would read; None when a value holds a NUL, which
-    only COPY reports as PostgreSQL does (a DataError)."""
+_AS_IS = {str, int, bool}
+
+
+def insert_values(model, objects: list) -> list:
+    """The parameters of an INSERT ... VALUES of these instances, in _copy_plan's column order: the values as they
+    are (psycopg2 adapts them; PostgreSQL reads the text with the column type's input function, as COPY does),
+    JSON as the text COPY would read, keys and times as text (psycopg2 quotes a str in C; its UUID adapter is
+    Python)."""
     plan = _copy_plan(model)[2]
     params = []
     for obj in objects:
         for name, convert in plan:
             value = getattr(obj, name)
-            params.append(json.dumps(value, default=str) if convert is _json and value is not None else value)
+            if convert is _json:
+                params.append(None if value is None else json.dumps(value, default=str))
+            elif value is None or type(value) in _AS_IS:
+                params.append(value)
+            elif type(value) is UUID or isinstance(value, (datetime, date)):
+                params.append(convert(value))
+            else:
+                params.append(value)
+    return params
+
+
+def insert_sql(cursor, model, objects: list) -> str | None:
+    """The EXECUTE of a prepared INSERT ... VALUES of these instances (planned once per connection for a table and
+    a number of rows); None when a value holds a NUL, which only COPY reports as PostgreSQL does (a DataError)."""
     try:
-        return _insert_statement(model, len(objects)).mogrify(cursor, params)
+        return _insert_statement(((model, len(objects), ""),)).mogrify(cursor, insert_values(model, objects))
     except ValueError:  # psycopg2: "A string literal cannot contain NUL (0x00) characters."
         return None
 
 
-@functools.cache
-def _insert_statement(model, rows: int) -> rawsql.Prepared:
-    head, plan = _copy_plan(model)[1:]
-    return rawsql.prepared(f"insert_{model._meta.db_table}",
-                           head + ", ".join(["(" + ", ".join(["%s"] * len(plan)) + ")"] * rows))
+def insert_together(*groups: tuple[list, str]) -> None:
+    """INSERT the instances of several tables in one statement (each table but the last a data-modifying CTE),
+    prepared once per connection for its tables and numbers of rows: one round trip, no ORM compile and no
+    planning per table. `groups`: (instances of one model, "" or an ON CONFLICT clause). A violated constraint
+    raises Django's IntegrityError as save() would. Foreign keys are deferred to the commit, so a row may point at
+    another of the same statement."""
+    groups = [(objects, conflict) for objects, conflict in groups if objects]
+    params = [value for objects, _conflict in groups for value in insert_values(type(objects[0]), objects)]
+    statement = _insert_statement(tuple((type(objects[0]), len(objects), conflict) for objects, conflict in groups))
+    with connection.cursor() as cursor:
+        statement.execute(cursor, params)
+    for objects, _conflict in groups:
+        for obj in objects:
+            obj._state.adding, obj._state.db = False, connection.alias
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_statement(groups: tuple) -> rawsql.Prepared:
+    """`groups`: (model, number of rows, ON CONFLICT clause or "") of each table, in order."""
+    statements = []
+    for model, rows, conflict in groups:
+        head, plan = _copy_plan(model)[1:]
+        row = "(" + ", ".join(["%s"] * len(plan)) + ")"
+        statements.append(head + ", ".join([row] * rows) + (f" {conflict}" if conflict else ""))
+    *first, last = statements
+    return rawsql.prepared(f"insert_{groups[0][0]._meta.db_table}" + ("_with" if first else ""),
+                           ("WITH " + ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first)) + " " if first
+                            else "") + last)
 
 
 def update_sql(cursor, model, objects, fields: list[str]) -> str:

@@ -6,14 +6,13 @@ and IP) -> signed before? -> an RSVP's or testimony's sign-up -> one INSERT of t
 the token's nonce, which claims the token), the action (signature, story, volunteer interest) and the outbox
 rows -> webhooks -> (after commit and the response) the outbox drain's wake-up -> the thank-you.
 """
-import functools
 import ipaddress
 import logging
 import time
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
@@ -21,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from contacts.inputs import PersonInput, validate_people
 from contacts.changes import changes_at_the_end
+from contacts.pgcopy import insert_together
 from contacts.services import contact_upsert
 from jobs import queues
-from organizations import rawsql
 from organizations.after_response import after_response
 from organizations.errors import DomainError
 from organizations.services import audit_record
@@ -199,42 +198,6 @@ def _action(form, contact, submission, recruiter, cleaned, outcome: str, details
                       details=details)
 
 
-def _insert_together(*groups: tuple[list, str]) -> None:
-    """INSERT model instances of several tables in one statement (each table but the last a data-modifying CTE),
-    prepared once per connection for its tables and numbers of rows: one round trip, no ORM compile and no
-    planning per table. `groups`: (instances of one model, "" or an ON CONFLICT clause). Instances carry every
-    value (defaults apply when they are built); a violated constraint raises Django's IntegrityError as save()
-    would. Foreign keys are deferred to the commit, so a row may point at another of the same statement."""
-    db = connections[DEFAULT_DB_ALIAS]
-    groups = [(objects, conflict) for objects, conflict in groups if objects]
-    params = []
-    for objects, _conflict in groups:
-        fields = objects[0]._meta.concrete_fields
-        for obj in objects:
-            params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
-    statement = _insert_statement(tuple((type(objects[0]), len(objects), conflict) for objects, conflict in groups))
-    with db.cursor() as cursor:
-        statement.execute(cursor, params)
-    for objects, _conflict in groups:
-        for obj in objects:
-            obj._state.adding, obj._state.db = False, db.alias
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_statement(groups: tuple) -> rawsql.Prepared:
-    """`groups`: (model, number of rows, ON CONFLICT clause) of each table, in order."""
-    quote, statements = connection.ops.quote_name, []
-    for model, rows, conflict in groups:
-        fields = model._meta.concrete_fields
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        statements.append(f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-                          f"VALUES {', '.join([row] * rows)} {conflict}")
-    *first, last = statements
-    return rawsql.prepared(f"insert_{groups[0][0]._meta.db_table}_with",
-                           ("WITH " + ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first)) + " " if first
-                            else "") + last)
-
-
 def _signed_before(form, contact) -> bool:
     """Whether the person's signature (or other one-per-person action) on this form is recorded already. The
     predicate is the one of the unique index one_action_per_form_contact, so PostgreSQL reads that index rather
@@ -305,8 +268,8 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
                          for organization in receivers]
             # The token's nonce is unique per form: a repeated token fails here and the whole attempt rolls back
             # (a sign-up made above included).
-            _insert_together(([submission], ""), ([action] if action else [], "ON CONFLICT DO NOTHING"),
-                             (messages, ""))
+            insert_together(([submission], ""), ([action] if action else [], "ON CONFLICT DO NOTHING"),
+                            (messages, ""))
             notify_submission(submission)
             if messages:
                 transaction.on_commit(lambda: after_response("webforms.outbox", outbox_wake))
