@@ -505,9 +505,12 @@ class BatchUpsert:
 
     def _write_duplicates(self, duplicates: dict, writer: RowWriter) -> None:
         existing = {}
-        firsts = {a for a, _ in duplicates}
-        for row in PossibleDuplicate.objects.filter(contact_id__in=firsts):
-            existing[(row.contact_id, row.other_id)] = row
+        created = {pk for pk, state in self.states.items() if state.created}
+        # a pair with a contact this batch creates cannot be recorded yet (the usual case: a new signer like another)
+        firsts = {a for a, b in duplicates if a not in created and b not in created}
+        if firsts:
+            for row in PossibleDuplicate.objects.filter(contact_id__in=firsts):
+                existing[(row.contact_id, row.other_id)] = row
         new, dirty = [], []
         for (first, second), (reasons, duplicate) in duplicates.items():
             row = existing.get((first, second))

@@ -190,16 +190,25 @@ def _insert_statement(groups: tuple) -> rawsql.Prepared:
 
 def update_sql(cursor, model, objects, fields: list[str]) -> str:
     """UPDATE many rows in one statement (UPDATE ... FROM (VALUES ...)), unlike bulk_update's CASE per field."""
+    columns, template, before, after = _update_plan(model, tuple(fields))
+    values = ", ".join(cursor.mogrify(template, [c.get_db_prep_value(getattr(obj, c.attname), connection)
+                                                 for c in columns]).decode() for obj in objects)
+    return f"{before}{values}{after}"
+
+
+@functools.cache
+def _update_plan(model, fields: tuple) -> tuple[list, str, str, str]:
+    """(the key and `fields`' columns, a VALUES row's template with their casts, the statement before and after
+    the rows)."""
     pk = model._meta.pk
     columns = [pk] + [model._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
     cast = [c.rel_db_type(connection) if c.primary_key else c.db_type(connection) for c in columns]
     template = "(" + ", ".join(f"%s::{t}" for t in cast) + ")"
     names = [quote(c.column) for c in columns]
-    values = ", ".join(cursor.mogrify(template, [c.get_db_prep_value(getattr(obj, c.attname), connection)
-                                                 for c in columns]).decode() for obj in objects)
-    return (f"UPDATE {quote(model._meta.db_table)} AS t SET " + ", ".join(f"{n} = v.{n}" for n in names[1:])
-            + f" FROM (VALUES {values}) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
+    return (columns, template,
+            f"UPDATE {quote(model._meta.db_table)} AS t SET " + ", ".join(f"{n} = v.{n}" for n in names[1:])
+            + " FROM (VALUES ", f") AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}")
 
 
 class RowWriter:
@@ -265,9 +274,10 @@ def _plan(model):
 
 
 def build(model, **values):
-    """`model(**values)` for the bulk writer, without Model.__init__'s generic keyword handling (a third of a
-    bulk page's CPU): every field gets its value or its default; a related object given by name is cached as
-    __init__ caches it. No signals are sent (contacts' models have no pre_init/post_init receivers)."""
+    """`model(**values)` for the bulk writer and a form submission's rows, without Model.__init__'s generic keyword
+    handling (a third of a bulk page's CPU): every field gets its value or its default; a related object given by
+    name is cached as __init__ caches it. No signals are sent (the models built so have no pre_init/post_init
+    receivers)."""
     plan = _plan(model)
     if plan is None:
         return model(**values)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from contacts.inputs import PersonInput, validate_people
 from contacts.changes import changes_at_the_end
-from contacts.pgcopy import insert_together
+from contacts.pgcopy import build, insert_together
 from contacts.services import contact_upsert
 from jobs import queues
 from organizations.after_response import after_response
@@ -194,8 +194,8 @@ def _action(form, contact, submission, recruiter, cleaned, outcome: str, details
             action = FormAction.objects.filter(form=form, contact=contact).first()
             FormAction.objects.filter(pk=action.pk).update(details={**action.details, **details})
         return None
-    return FormAction(form=form, contact=contact, kind=form.kind, submission=submission, recruited_by=recruiter,
-                      details=details)
+    return build(FormAction, form=form, contact=contact, kind=form.kind, submission=submission,
+                 recruited_by=recruiter, details=details)
 
 
 def _signed_before(form, contact) -> bool:
@@ -242,8 +242,8 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
                                          contact=contact).contact
             outcome = ("already_recorded" if form.kind in ONE_PER_PERSON and upserted.outcome != "created"
                        and _signed_before(form, contact) else "recorded")  # someone new has signed nothing
-            submission = Submission(
-                form=form, contact=contact, outcome=outcome,
+            submission = build(
+                Submission, form=form, contact=contact, outcome=outcome,
                 answers=({**cleaned.answers, "story": cleaned.values["story"]} if form.kind == Kind.STORY
                          else cleaned.answers),
                 language=language, recruited_by=recruiter,
@@ -262,9 +262,9 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
             action = _action(form, contact, submission, recruiter, cleaned, outcome, details)
             messages = []
             if cleaned.values.get("email") and outcome == "recorded":
-                messages.append(OutboxMessage(submission=submission, kind="confirmation",
-                                              organization=form.organization))
-            messages += [OutboxMessage(submission=submission, kind="notification", organization=organization)
+                messages.append(build(OutboxMessage, submission=submission, kind="confirmation",
+                                      organization=form.organization))
+            messages += [build(OutboxMessage, submission=submission, kind="notification", organization=organization)
                          for organization in receivers]
             # The token's nonce is unique per form: a repeated token fails here and the whole attempt rolls back
             # (a sign-up made above included).
