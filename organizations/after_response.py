@@ -6,7 +6,9 @@ request_finished, which the WSGI server sends once the response is written; outs
 rolls back), for work about `items` (ids to wake up): the items registered under one `key` on this thread gather
 until `func(items)` runs once for all of them, so the writes of one transaction or request share one call. (Items
 of a transaction that rolled back go with the next commit's: a wake-up too many, harmless.)
-Registrations of one request under the same `key` run once."""
+Registrations of one request under the same `key` run once.
+`request_memo(key, compute)` keeps what `compute()` returns for the rest of the request (outside one it computes
+every time): for a read several steps of one request ask for and none changes (webhook subscriptions)."""
 import threading
 
 from django.core import signals
@@ -18,6 +20,7 @@ class _RequestState(threading.local):
         self.in_request = False
         self.due = {}  # key -> func: committed, waiting until the response is sent
         self.items = {}  # key -> {item: None}, in order: gathered for on_commit_after_response's next call
+        self.memo = {}  # key -> value: request_memo's, for the current request
 
 
 _state = _RequestState()
@@ -35,6 +38,14 @@ def on_commit_after_response(key: str, func, items) -> None:
     transaction.on_commit(lambda: after_response(key, lambda: _run_gathered(key, func)))
 
 
+def request_memo(key, compute):
+    if not _state.in_request:
+        return compute()
+    if key not in _state.memo:
+        _state.memo[key] = compute()
+    return _state.memo[key]
+
+
 def _run_gathered(key: str, func) -> None:
     items = _state.items.pop(key, None)
     if items:  # the first callback of a transaction takes them all; the others find none
@@ -42,11 +53,11 @@ def _run_gathered(key: str, func) -> None:
 
 
 def _request_started(**kwargs) -> None:
-    _state.in_request, _state.due = True, {}
+    _state.in_request, _state.due, _state.memo = True, {}, {}
 
 
 def _request_finished(**kwargs) -> None:
-    due, _state.in_request, _state.due = _state.due, False, {}
+    due, _state.in_request, _state.due, _state.memo = _state.due, False, {}, {}
     for func in due.values():
         func()
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from jobs import queues
 from organizations import rawsql
-from organizations.after_response import on_commit_after_response
+from organizations.after_response import on_commit_after_response, request_memo
 from organizations.errors import Conflict, DomainError
 from organizations.models import Organization
 from organizations.services import audit_record
@@ -146,20 +146,29 @@ def subscribers(organizations, event_types) -> list[Organization]:
 def coalition_subscribers(coalition_ids, event_types) -> list[Organization]:
     """subscribers() among the organizations of `coalition_ids`, for the writes that ask on every request (contact
     changes, signups, form submissions): a statement prepared once per connection, since building and planning the
-    query cost ten times what running it does."""
+    query cost ten times what running it does. Inside a request it is read once (a form submission asks for its
+    contact changes' and its own subscribers): a subscription counts from the next request."""
+    coalitions = "{%s}" % ",".join(sorted({str(c) for c in coalition_ids}))  # an array literal: uuid[]
+    wanted = set(event_types)
+    return [org for org, types in request_memo(("webhooks.subscriptions", coalitions),
+                                               lambda: _coalition_subscriptions(coalitions))
+            if wanted & types]
+
+
+def _coalition_subscriptions(coalitions: str) -> list[tuple[Organization, set]]:
+    """The organizations of these coalitions with an active endpoint, each with the event types it subscribes to."""
     with connection.cursor() as cursor:
-        coalitions = "{%s}" % ",".join(sorted({str(c) for c in coalition_ids}))  # an array literal: uuid[]
-        _COALITION_SUBSCRIBERS.execute(cursor, {"coalitions": coalitions,
-                                                "types": list(event_types)})
-        return [rawsql.instance(Organization, row) for row in cursor.fetchall()]
+        _COALITION_SUBSCRIBERS.execute(cursor, {"coalitions": coalitions})
+        return [(rawsql.instance(Organization, row), set(row[-1])) for row in cursor.fetchall()]
 
 
 _SUBSCRIBED = f"""EXISTS (SELECT 1 FROM {WebhookEndpoint._meta.db_table} e
     WHERE e.organization_id = {{org}}.id AND e.active AND e.event_types && %s::varchar(40)[])"""
-_COALITION_SUBSCRIBERS = rawsql.Prepared("coalition_subscribers", (
-    f"SELECT {rawsql.columns(Organization, 'o')} FROM {Organization._meta.db_table} o "
-    "WHERE o.coalition_id = ANY(%(coalitions)s::uuid[]) AND "
-    + _SUBSCRIBED.format(org="o").replace("%s", "%(types)s") + " ORDER BY o.name"))
+_COALITION_SUBSCRIBERS = rawsql.Prepared("coalition_subscriptions", (
+    f"SELECT {rawsql.columns(Organization, 'o')}, types.event_types FROM {Organization._meta.db_table} o "
+    "CROSS JOIN LATERAL (SELECT array_agg(DISTINCT t) AS event_types FROM "
+    f"{WebhookEndpoint._meta.db_table} e, unnest(e.event_types) t WHERE e.organization_id = o.id AND e.active) types "
+    "WHERE o.coalition_id = ANY(%(coalitions)s::uuid[]) AND types.event_types IS NOT NULL ORDER BY o.name"))
 
 
 def emit(*, event_type: str, audience, render) -> int:

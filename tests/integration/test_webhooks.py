@@ -157,6 +157,24 @@ def test_coalition_subscribers_are_the_coalitions_active_subscribers_from_the_mo
 
 
 @pytest.mark.django_db
+def test_inside_a_request_the_subscriptions_are_read_once_and_count_from_the_next_request(
+        org_a, org_b, request_signals):
+    from webhooks.services import coalition_subscribers
+
+    started, finished = request_signals
+    coalition = [org_a.coalition_id]
+    started()
+    assert coalition_subscribers(coalition, ["signup.created"]) == []
+    webhook_create(organization=org_b, actor=None, url="http://127.0.0.1:9/b", event_types=["signup.created"])
+    assert coalition_subscribers(coalition, ["signup.created"]) == [], "read once per request"
+    finished()
+    started()
+    assert coalition_subscribers(coalition, ["signup.created"]) == [org_b], "the next request sees it"
+    assert coalition_subscribers(coalition, ["contact.updated"]) == [], "filtered by event type from the one read"
+    finished()
+
+
+@pytest.mark.django_db
 def test_the_emits_of_one_transaction_share_one_wake_up_after_commit(
         org_a, monkeypatch, django_capture_on_commit_callbacks):
     import webhooks.services
