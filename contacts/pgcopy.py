@@ -125,27 +125,35 @@ def copy_insert(model, objects) -> None:
         cursor.copy_expert(_copy_plan(model)[0], buffer)
 
 
-_AS_IS = {str, int, bool}
+def _text_param(value) -> str:
+    return value.hex if type(value) is UUID else value.isoformat()
+
+
+#: sent as text: psycopg2 quotes a str in C, while its UUID adapter is Python (a key as 32 hex digits, which
+#: PostgreSQL reads as the hyphenated form)
+_AS_TEXT = {UUID: _text_param, datetime: _text_param, date: _text_param}
+
+
+@functools.cache
+def _values_plan(model):
+    """(a getter of an instance's values in _copy_plan's column order, the positions of its JSON columns)."""
+    plan = _copy_plan(model)[2]
+    return attrgetter(*[name for name, _convert in plan]), [i for i, (_name, convert) in enumerate(plan)
+                                                            if convert is _json]
 
 
 def insert_values(model, objects: list) -> list:
     """The parameters of an INSERT ... VALUES of these instances, in _copy_plan's column order: the values as they
     are (psycopg2 adapts them; PostgreSQL reads the text with the column type's input function, as COPY does),
-    JSON as the text COPY would read, keys and times as text (psycopg2 quotes a str in C; its UUID adapter is
-    Python)."""
-    plan = _copy_plan(model)[2]
+    keys and times as text, JSON as the text COPY would read."""
+    getter, json_at = _values_plan(model)
     params = []
     for obj in objects:
-        for name, convert in plan:
-            value = getattr(obj, name)
-            if convert is _json:
-                params.append(None if value is None else json.dumps(value, default=str))
-            elif value is None or type(value) in _AS_IS:
-                params.append(value)
-            elif type(value) is UUID or isinstance(value, (datetime, date)):
-                params.append(convert(value))
-            else:
-                params.append(value)
+        values = getter(obj)
+        row = [_AS_TEXT[type(v)](v) if type(v) in _AS_TEXT else v for v in values]
+        for i in json_at:
+            row[i] = None if values[i] is None else json.dumps(values[i], default=str)
+        params += row
     return params
 
 
