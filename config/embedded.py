@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import importlib.util
 import warnings
@@ -75,12 +76,17 @@ def _pg_user_kwargs(data_dir: Path) -> dict:
 
 @dataclass
 class EmbeddedPostgres:
+    """The server listens on 127.0.0.1 (for tools) and on a Unix socket, which the URL names: a round trip over
+    it costs both sides less CPU than over loopback TCP (a form submission makes about ten)."""
+
     data_dir: Path
     port: int = field(default_factory=free_port)
+    # short (a socket path is limited to 107 bytes) and new for each start
+    socket_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pgsock-")))
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{DATABASE_NAME}"
+        return f"postgres://postgres@{quote(str(self.socket_dir), safe='')}:{self.port}/{DATABASE_NAME}"
 
     def _ctl(self, *args: str, **kwargs) -> None:
         subprocess.run([str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), *args], check=True,
@@ -96,7 +102,9 @@ class EmbeddedPostgres:
         if (self.data_dir / "postmaster.pid").exists():  # left by a killed run: stop it before starting ours
             subprocess.run([str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w",
                             "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **as_user)
-        options = f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=200 -c fsync=off"
+        if as_user:
+            os.chown(self.socket_dir, as_user["user"], as_user["group"])
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.socket_dir} -c max_connections=200 -c fsync=off"
         self._ctl("-w", "-t", "60", "-l", str(self.data_dir / "server.log"), "-o", options, "start", **as_user)
         exists = subprocess.run(
             [str(POSTGRES_BIN_PATH / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-qtAc",
@@ -109,6 +117,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
             self._ctl("-m", "fast", "-w", "stop", **_pg_user_kwargs(self.data_dir))
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
 @dataclass

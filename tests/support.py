@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -27,7 +28,8 @@ def database_url() -> str:
     """The URL of the database the tests use now (pytest-django's test_ database)."""
     d = connection.settings_dict
     auth = d["USER"] + (f":{d['PASSWORD']}" if d.get("PASSWORD") else "")
-    return f"postgres://{auth}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
+    host = quote(d["HOST"] or "127.0.0.1", safe="")  # a Unix socket's directory, percent-encoded
+    return f"postgres://{auth}@{host}:{d['PORT'] or 5432}/{d['NAME']}"
 
 
 def subprocess_env(**extra) -> dict:
