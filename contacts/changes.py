@@ -161,16 +161,30 @@ def changes_at_the_end():
     if getattr(_held_back, "changes", None) is not None:
         yield
         return
-    _held_back.changes = []
+    _held_back.changes, _held_back.statements = [], []
     try:
         yield
         held, _held_back.changes = _held_back.changes, None
+        writer = RowWriter()
+        for sql in _held_back.statements:
+            writer.statement(sql)
         if held:  # in one write: each batch's subscribers are those of its coalition, so their union is the whole's
             write_changes([change for changes, _ in held for change in changes],
                           list({org.pk: org for _, subscribers in held for org in subscribers}.values())
-                          if all(subscribers is not None for _, subscribers in held) else None)
+                          if all(subscribers is not None for _, subscribers in held) else None, writer)
+        writer.send()
     finally:
-        _held_back.changes = None
+        _held_back.changes = _held_back.statements = None
+
+
+def at_the_end(sql: str) -> bool:
+    """Hold a statement of the caller's (complete SQL text) to be sent with the change rows held back by the
+    enclosing changes_at_the_end, before them, in its last round trip; False when there is none (the caller sends
+    it itself)."""
+    if getattr(_held_back, "statements", None) is None:
+        return False
+    _held_back.statements.append(sql)
+    return True
 
 
 def record_change(contact: Contact, kind: str, organization=None, **details) -> None:

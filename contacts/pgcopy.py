@@ -166,20 +166,22 @@ def insert_sql(cursor, model, objects: list) -> str | None:
         return None
 
 
-def insert_together(*groups: tuple[list, str]) -> None:
-    """INSERT the instances of several tables in one statement (each table but the last a data-modifying CTE),
-    prepared once per connection for its tables and numbers of rows: one round trip, no ORM compile and no
-    planning per table. `groups`: (instances of one model, "" or an ON CONFLICT clause). A violated constraint
-    raises Django's IntegrityError as save() would. Foreign keys are deferred to the commit, so a row may point at
-    another of the same statement."""
+def insert_together_sql(*groups: tuple[list, str]) -> str:
+    """The INSERT of the instances of several tables as one statement (each table but the last a data-modifying
+    CTE), prepared once per connection for its tables and numbers of rows, as the SQL text of its EXECUTE: the
+    caller sends it, alone or with others in one round trip; no ORM compile and no planning per table. `groups`:
+    (instances of one model, "" or an ON CONFLICT clause). The instances count as saved from now on. Sent through
+    Django's cursor, a violated constraint raises Django's IntegrityError as save() would. Foreign keys are
+    deferred to the commit, so a row may point at another of the same statement."""
     groups = [(objects, conflict) for objects, conflict in groups if objects]
     params = [value for objects, _conflict in groups for value in insert_values(type(objects[0]), objects)]
     statement = _insert_statement(tuple((type(objects[0]), len(objects), conflict) for objects, conflict in groups))
     with connection.cursor() as cursor:
-        statement.execute(cursor, params)
+        sql = statement.mogrify(cursor.cursor, params)
     for objects, _conflict in groups:
         for obj in objects:
             obj._state.adding, obj._state.db = False, connection.alias
+    return sql
 
 
 @functools.lru_cache(maxsize=256)

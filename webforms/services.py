@@ -19,8 +19,8 @@ from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
 
 from contacts.inputs import PersonInput, validate_people
-from contacts.changes import changes_at_the_end
-from contacts.pgcopy import build, insert_together
+from contacts.changes import at_the_end, changes_at_the_end
+from contacts.pgcopy import build, insert_together_sql
 from contacts.services import contact_upsert
 from jobs import queues
 from organizations.after_response import after_response
@@ -32,7 +32,7 @@ from .ratelimit import check_limits
 from .rendering import receiving_organizations, text_for
 from .tokens import filled_too_fast, token_read
 from .validation import UTM, validate_submission
-from .webhooks import notify_submission
+from .webhooks import notify_submission, submission_subscribers
 
 log = logging.getLogger(__name__)
 
@@ -268,9 +268,14 @@ def submission_receive(*, form, data: dict, ip: str | None = None, user_agent: s
                          for organization in receivers]
             # The token's nonce is unique per form: a repeated token fails here and the whole attempt rolls back
             # (a sign-up made above included).
-            insert_together(([submission], ""), ([action] if action else [], "ON CONFLICT DO NOTHING"),
-                            (messages, ""))
-            notify_submission(submission)
+            rows = insert_together_sql(([submission], ""), ([action] if action else [], "ON CONFLICT DO NOTHING"),
+                                       (messages, ""))
+            if submission_subscribers(submission):  # their payloads read the stored row: now
+                with connection.cursor() as cursor:
+                    cursor.execute(rows)
+                notify_submission(submission)
+            else:  # with the change rows, in the last round trip before the commit
+                at_the_end(rows)
             if messages:
                 transaction.on_commit(lambda: after_response("webforms.outbox", outbox_wake))
     except IntegrityError:
